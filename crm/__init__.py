@@ -1,0 +1,1 @@
+"""Customers, reps, cases and the call log: models and Redis repositories, the system of record."""

@@ -1,0 +1,72 @@
+"""Cases: a customer's problem, owned by the rep who took it, indexed for the calls that follow."""
+
+from __future__ import annotations
+
+from redis import Redis
+
+from crm.keys import Keys
+from crm.models import Case, CaseEvent, CaseStatus, utcnow
+from crm.reps import UnknownRep
+
+FIRST_REFERENCE_NUMBER = 1000
+
+
+class CaseRepository:
+    """Cases as JSON by reference, with open-case sets per caller and per owner."""
+
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    def open(
+        self, customer_phone: str, owner: str, subject: str, category: str = "general"
+    ) -> Case:
+        """Open a case owned by `owner` (who must exist) and return it with its new reference."""
+        if not self._redis.exists(self._keys.rep(owner)):
+            raise UnknownRep(owner)
+        self._redis.setnx(self._keys.case_sequence, FIRST_REFERENCE_NUMBER)
+        number = self._redis.incr(self._keys.case_sequence)
+        case = Case(
+            reference=f"C-{number}",
+            customer_phone=customer_phone,
+            owner=owner,
+            subject=subject,
+            category=category,
+            timeline=[CaseEvent(kind="opened", by=owner, text=subject)],
+        )
+        self.save(case)
+        return case
+
+    def get(self, reference: str) -> Case | None:
+        """The case with this reference, if any."""
+        raw = self._redis.get(self._keys.case(reference.strip().upper()))
+        return Case.model_validate_json(raw) if raw else None
+
+    def open_for_caller(self, phone: str) -> list[Case]:
+        """The open cases of the customer calling from `phone`, oldest first."""
+        return self._load(self._redis.smembers(self._keys.open_cases_of_caller(phone)))
+
+    def open_for_owner(self, rep_id: str) -> list[Case]:
+        """The open cases a rep owns, oldest first."""
+        return self._load(self._redis.smembers(self._keys.open_cases_of_owner(rep_id)))
+
+    def save(self, case: Case) -> None:
+        """Store a case and keep both open-case indexes true to its status, atomically."""
+        case.updated_at = utcnow()
+        previous = self.get(case.reference)
+        with self._redis.pipeline(transaction=True) as pipe:
+            if previous is not None:
+                pipe.srem(self._keys.open_cases_of_caller(previous.customer_phone), case.reference)
+                pipe.srem(self._keys.open_cases_of_owner(previous.owner), case.reference)
+            pipe.set(self._keys.case(case.reference), case.model_dump_json())
+            if case.status is CaseStatus.OPEN:
+                pipe.sadd(self._keys.open_cases_of_caller(case.customer_phone), case.reference)
+                pipe.sadd(self._keys.open_cases_of_owner(case.owner), case.reference)
+            pipe.execute()
+
+    def _load(self, references: set[str]) -> list[Case]:
+        if not references:
+            return []
+        raws = self._redis.mget([self._keys.case(ref) for ref in references])
+        cases = [Case.model_validate_json(raw) for raw in raws if raw]
+        return sorted(cases, key=lambda case: case.created_at)

@@ -1,0 +1,61 @@
+"""Every Redis key the system of record uses, named in one place under one prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Key names under a namespace prefix, so several lines can share one Redis."""
+
+    prefix: str = "ivr:"
+
+    def customer(self, phone: str) -> str:
+        """JSON of the customer who calls from `phone` (E.164)."""
+        return f"{self.prefix}customer:{phone}"
+
+    @property
+    def customer_by_account(self) -> str:
+        """Hash: account number -> customer phone."""
+        return f"{self.prefix}customers:by-account"
+
+    def rep(self, rep_id: str) -> str:
+        """JSON of one rep."""
+        return f"{self.prefix}rep:{rep_id}"
+
+    @property
+    def reps(self) -> str:
+        """Set of all rep ids."""
+        return f"{self.prefix}reps"
+
+    @property
+    def presence(self) -> str:
+        """Hash: rep id -> available|busy|offline."""
+        return f"{self.prefix}reps:presence"
+
+    def case(self, reference: str) -> str:
+        """JSON of one case."""
+        return f"{self.prefix}case:{reference}"
+
+    @property
+    def case_sequence(self) -> str:
+        """Counter behind case references (C-1001, C-1002, ...)."""
+        return f"{self.prefix}cases:seq"
+
+    def open_cases_of_caller(self, phone: str) -> str:
+        """Set of references of the open cases of the customer calling from `phone`."""
+        return f"{self.prefix}cases:open:caller:{phone}"
+
+    def open_cases_of_owner(self, rep_id: str) -> str:
+        """Set of references of the open cases a rep owns."""
+        return f"{self.prefix}cases:open:owner:{rep_id}"
+
+    def call(self, call_sid: str) -> str:
+        """JSON of one call's record."""
+        return f"{self.prefix}call:{call_sid}"
+
+    @property
+    def events(self) -> str:
+        """Stream of call and case events: the audit log reports read."""
+        return f"{self.prefix}events"

@@ -1,0 +1,164 @@
+"""The records the support line keeps: customers, reps, cases and calls.
+
+All are pydantic models stored as JSON in Redis. Phone numbers are E.164 on the way in, so two
+spellings of one number can never become two customers.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from crm.phones import to_e164
+
+_CLIENT_IDENTITY = re.compile(r"^client:[A-Za-z0-9_.@-]{1,121}$")
+_CASE_REFERENCE = re.compile(r"^C-\d+$")
+
+
+def _e164(value: str) -> str:
+    if not value.startswith("+"):
+        raise ValueError(f"{value!r} is not in international format (+ and country code)")
+    return to_e164(value)
+
+
+def _endpoint(value: str) -> str:
+    if value.startswith("client:"):
+        if not _CLIENT_IDENTITY.match(value):
+            raise ValueError(f"{value!r} is not a valid client:IDENTITY")
+        return value
+    return _e164(value)
+
+
+def _reference(value: str) -> str:
+    value = value.strip().upper()
+    if not _CASE_REFERENCE.match(value):
+        raise ValueError(f"{value!r} is not a case reference like C-1042")
+    return value
+
+
+E164 = Annotated[str, AfterValidator(_e164)]
+Endpoint = Annotated[str, AfterValidator(_endpoint)]
+CaseReference = Annotated[str, AfterValidator(_reference)]
+RepId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, so stored times compare across machines."""
+    return datetime.now(UTC)
+
+
+class Record(BaseModel):
+    """Base of every stored model: strict about unknown fields so typos fail loudly."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Tier(StrEnum):
+    """Spend tiers; higher tiers are answered first."""
+
+    STANDARD = "standard"
+    SILVER = "silver"
+    GOLD = "gold"
+
+
+class TierThresholds(Record):
+    """Minimum spend for each tier above standard (set by the call flow)."""
+
+    silver: Decimal = Decimal(1000)
+    gold: Decimal = Decimal(10000)
+
+    def tier_for(self, spend: Decimal) -> Tier:
+        """The tier a customer with this spend belongs to."""
+        if spend >= self.gold:
+            return Tier.GOLD
+        if spend >= self.silver:
+            return Tier.SILVER
+        return Tier.STANDARD
+
+
+class Customer(Record):
+    """A customer, found by the number they call from."""
+
+    phone: E164
+    name: str = Field(min_length=1, max_length=200)
+    spend: Decimal = Field(default=Decimal(0), ge=0)
+    account: str | None = Field(default=None, max_length=64)
+
+
+class Role(StrEnum):
+    """What a console user may do: supervisors also take manager transfers and close any case."""
+
+    REP = "rep"
+    SUPERVISOR = "supervisor"
+
+
+class Presence(StrEnum):
+    """Whether a rep can be offered a call now."""
+
+    AVAILABLE = "available"
+    BUSY = "busy"
+    OFFLINE = "offline"
+
+
+class Rep(Record):
+    """A person who answers calls: a phone number or a browser client."""
+
+    id: RepId
+    name: str = Field(min_length=1, max_length=200)
+    endpoint: Endpoint
+    role: Role = Role.REP
+    password_hash: str
+
+
+class CaseStatus(StrEnum):
+    """A case is open until resolved; the customer's sign-off closes it or reopens it."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class CaseEvent(Record):
+    """One line of a case's timeline."""
+
+    at: datetime = Field(default_factory=utcnow)
+    kind: str
+    by: str | None = None
+    text: str = ""
+
+
+class Case(Record):
+    """A customer's problem, owned by the rep who took it until it is closed."""
+
+    reference: CaseReference
+    customer_phone: E164
+    subject: str = Field(min_length=1, max_length=500)
+    category: str = "general"
+    status: CaseStatus = CaseStatus.OPEN
+    owner: RepId
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    promised_by: datetime | None = None
+    time_spent_seconds: int = Field(default=0, ge=0)
+    timeline: list[CaseEvent] = Field(default_factory=list)
+
+
+class CallRecord(Record):
+    """One call, by Twilio's CallSid: where it went in the menu, its waits and its outcome."""
+
+    call_sid: str = Field(min_length=1, max_length=64)
+    from_number: E164 | None = None
+    caller_id: str = ""
+    to: str = ""
+    customer_phone: E164 | None = None
+    started_at: datetime = Field(default_factory=utcnow)
+    path: list[str] = Field(default_factory=list)
+    choices: dict[str, str] = Field(default_factory=dict)
+    wait_seconds: float = Field(default=0, ge=0)
+    answered_by: str | None = None
+    outcome: str | None = None

@@ -1,0 +1,66 @@
+"""Reps and supervisors, and whether each can take a call right now."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from redis import Redis
+
+from crm.keys import Keys
+from crm.models import Presence, Rep
+
+
+class UnknownRep(LookupError):
+    """Raised when a rep id names nobody."""
+
+    def __init__(self, rep_id: str) -> None:
+        super().__init__(f"no rep with id {rep_id!r}")
+        self.rep_id = rep_id
+
+
+class RepRepository:
+    """Reps as JSON by id; presence in one hash so routing reads all of it in one call."""
+
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    def get(self, rep_id: str) -> Rep | None:
+        """The rep with this id, if any."""
+        raw = self._redis.get(self._keys.rep(rep_id))
+        return Rep.model_validate_json(raw) if raw else None
+
+    def require(self, rep_id: str) -> Rep:
+        """The rep with this id, or `UnknownRep`."""
+        rep = self.get(rep_id)
+        if rep is None:
+            raise UnknownRep(rep_id)
+        return rep
+
+    def all(self) -> list[Rep]:
+        """Every rep, sorted by id."""
+        ids = sorted(self._redis.smembers(self._keys.reps))
+        raws = self._redis.mget([self._keys.rep(rep_id) for rep_id in ids]) if ids else []
+        return [Rep.model_validate_json(raw) for raw in raws if raw]
+
+    def save_all(self, reps: Iterable[Rep]) -> int:
+        """Store reps in one transaction; a new rep starts offline until they say otherwise."""
+        count = 0
+        with self._redis.pipeline(transaction=True) as pipe:
+            for rep in reps:
+                pipe.set(self._keys.rep(rep.id), rep.model_dump_json())
+                pipe.sadd(self._keys.reps, rep.id)
+                pipe.hsetnx(self._keys.presence, rep.id, Presence.OFFLINE.value)
+                count += 1
+            pipe.execute()
+        return count
+
+    def set_presence(self, rep_id: str, presence: Presence) -> None:
+        """Mark a rep available, busy or offline."""
+        self.require(rep_id)
+        self._redis.hset(self._keys.presence, rep_id, presence.value)
+
+    def presence(self, rep_id: str) -> Presence:
+        """A rep's presence; a rep never seen is offline."""
+        value = self._redis.hget(self._keys.presence, rep_id)
+        return Presence(value) if value else Presence.OFFLINE

@@ -1,0 +1,33 @@
+"""The support line's web service: Twilio webhooks, console, status page, API and CLI."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from pydantic import ValidationError
+
+from ivr.services import Services
+from ivr.services_access import EXTENSION
+from ivr.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app: settings from the environment unless given, services created once here."""
+    settings = settings or Settings.load()
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = settings.secret_key
+    app.extensions[EXTENSION] = Services.build(settings)
+
+    from ivr import health, voice
+
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(health.bp)
+
+    @app.errorhandler(ValidationError)
+    def malformed(exc: ValidationError) -> Response:
+        """A request whose fields do not parse: 400 with what is wrong, nothing changed."""
+        fields = ", ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        return Response(f"malformed request: {fields}\n", 400, mimetype="text/plain")
+
+    return app

@@ -1,0 +1,69 @@
+"""The service's long-lived parts, built once from settings and shared by web, worker and CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis import Redis
+from rq import Queue
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from crm.calls import CallLog
+from crm.cases import CaseRepository
+from crm.customers import CustomerRepository
+from crm.directory import Directory
+from crm.keys import Keys
+from crm.models import TierThresholds
+from crm.reps import RepRepository
+from ivr import embedded_redis
+from ivr.settings import Settings
+from ivr.twilio_rest import build_client
+
+JOB_QUEUE = "ivr"
+# A webhook must answer fast even when Redis is gone: fail over to the degraded answer quickly.
+REDIS_TIMEOUT_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Services:
+    """Connections and repositories; one instance per process."""
+
+    settings: Settings
+    redis: Redis
+    twilio: Client
+    validator: RequestValidator
+    jobs: Queue
+    customers: CustomerRepository
+    reps: RepRepository
+    cases: CaseRepository
+    calls: CallLog
+    directory: Directory
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        """Connect to Redis (starting the embedded one if `REDIS_URL` is unset) and wire it up."""
+        url = settings.redis_url or embedded_redis.attach(settings.ivr_data_dir)
+        timeouts = {
+            "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        }
+        redis = Redis.from_url(url, decode_responses=True, **timeouts)
+        keys = Keys()
+        return cls(
+            settings=settings,
+            redis=redis,
+            twilio=build_client(
+                settings.twilio_account_sid,
+                settings.twilio_auth_token,
+                str(settings.twilio_api_base),
+            ),
+            validator=RequestValidator(settings.twilio_auth_token),
+            # rq stores pickled bytes, so its connection must not decode responses.
+            jobs=Queue(JOB_QUEUE, connection=Redis.from_url(url)),
+            customers=CustomerRepository(redis, keys),
+            reps=RepRepository(redis, keys),
+            cases=CaseRepository(redis, keys),
+            calls=CallLog(redis, keys),
+            directory=Directory(redis, keys, TierThresholds()),
+        )

@@ -1,0 +1,42 @@
+"""The Twilio REST client, pointed at `TWILIO_API_BASE` so a stand-in can play Twilio."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+TWILIO_API_BASE = "https://api.twilio.com"
+
+
+class BaseUrlHttpClient(TwilioHttpClient):
+    """Sends every request the Twilio library makes to `base` instead of Twilio's own hosts.
+
+    The library builds absolute URLs on several hosts (api., messaging., ...); only their paths
+    matter to a stand-in, so the scheme and host are swapped and the path and query kept.
+    """
+
+    def __init__(self, base: str, timeout: float = 10.0) -> None:
+        super().__init__(timeout=timeout)
+        parts = urlsplit(base)
+        self._scheme = parts.scheme
+        self._netloc = parts.netloc
+        self._path_prefix = parts.path.rstrip("/")
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        """Forward the request to the same path under the configured base."""
+        parts = urlsplit(url)
+        rebased = urlunsplit(
+            (self._scheme, self._netloc, self._path_prefix + parts.path, parts.query, "")
+        )
+        return super().request(method, rebased, *args, **kwargs)
+
+
+def build_client(account_sid: str, auth_token: str, api_base: str) -> Client:
+    """A REST client; requests go to Twilio unless `api_base` names another service."""
+    if api_base.rstrip("/") == TWILIO_API_BASE:
+        return Client(account_sid, auth_token)
+    return Client(account_sid, auth_token, http_client=BaseUrlHttpClient(api_base))

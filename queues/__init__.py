@@ -1,0 +1,1 @@
+"""Routing: tiers, priority, rep presence, assigning callers to reps, manager escalations."""

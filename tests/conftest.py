@@ -1,0 +1,76 @@
+"""Fixtures: a private real redis-server for the session, the app wired to it, signed requests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from redis import Redis
+
+from ivr import create_app
+from ivr.embedded_redis import RedisServer
+from ivr.services import Services
+from ivr.services_access import EXTENSION
+from ivr.settings import Settings
+from tests.signing import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A redis-server of the suite's own (system binary, else the bundled one), AOF on."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis(redis_server: RedisServer) -> Redis:
+    """A client of the private server, emptied before each test (it holds nothing shared)."""
+    client = redis_server.client()
+    client.flushall()
+    return client
+
+
+@pytest.fixture
+def env(redis: Redis, redis_server: RedisServer, tmp_path: Path) -> dict[str, str]:
+    """The environment of a configured line that uses the private Redis."""
+    return {
+        "REDIS_URL": redis_server.url,
+        "IVR_DATA_DIR": str(tmp_path / "var"),
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "SUPPORT_NUMBER": "+14155550000",
+        "SECRET_KEY": "test-secret-key-0123456789",
+        "IVR_API_TOKEN": "test-api-token-0123456789",
+    }
+
+
+@pytest.fixture
+def settings(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings read from `env`, exactly as the service reads its environment."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return Settings.load(_env_file=None)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Flask:
+    """The real app, built by its factory."""
+    return create_app(settings)
+
+
+@pytest.fixture
+def services(app: Flask) -> Services:
+    """The app's services: repositories over the private Redis."""
+    return app.extensions[EXTENSION]
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """An HTTP client of the app (in-process)."""
+    return app.test_client()

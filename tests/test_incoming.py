@@ -1,0 +1,94 @@
+"""A caller is recognised and greeted; whoever calls, and whatever fails, the answer is TwiML."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from flask.testing import FlaskClient
+
+from crm.models import Customer
+from ivr import create_app
+from ivr.services import Services
+from ivr.settings import Settings
+from tests.signing import call_params, signed_post
+
+ADA = Customer(phone="+14155550100", name="Ada Lovelace", spend=Decimal(12000), account="A-1")
+
+
+def spoken(body: bytes) -> list[str]:
+    """The sentences a caller hears, in order."""
+    return [say.text or "" for say in ElementTree.fromstring(body).iter("Say")]
+
+
+def test_known_caller_is_greeted_by_name(client: FlaskClient, services: Services) -> None:
+    services.customers.save_all([ADA])
+    response = signed_post(client, "/voice/incoming", call_params(From="+14155550100"))
+    assert response.status_code == 200
+    assert spoken(response.data)[0] == "Hello Ada, thanks for calling."
+
+
+def test_caller_id_in_national_format_is_still_recognised(
+    client: FlaskClient, services: Services
+) -> None:
+    services.customers.save_all([ADA])
+    response = signed_post(client, "/voice/incoming", call_params(From="4155550100"))
+    assert spoken(response.data)[0] == "Hello Ada, thanks for calling."
+
+
+@pytest.mark.parametrize(
+    "caller_id", ["anonymous", "+266696687", "client:alice", "sip:bob@example.com", ""]
+)
+def test_unknown_callers_are_welcomed_and_put_through(
+    client: FlaskClient, services: Services, caller_id: str
+) -> None:
+    params = call_params(From=caller_id)
+    response = signed_post(client, "/voice/incoming", params)
+    assert response.status_code == 200
+    assert spoken(response.data) == ["Thanks for calling.", "Connecting you to a person now."]
+    assert ElementTree.fromstring(response.data).find("Enqueue") is not None
+    record = services.calls.get(params["CallSid"])
+    assert record is not None and record.from_number is None and record.caller_id == caller_id
+
+
+def test_call_is_logged_once_per_call_sid(client: FlaskClient, services: Services) -> None:
+    services.customers.save_all([ADA])
+    params = call_params()
+    signed_post(client, "/voice/incoming", params)
+    signed_post(client, "/voice/incoming", params)  # Twilio retries on timeouts
+    record = services.calls.get(params["CallSid"])
+    assert record is not None
+    assert record.customer_phone == "+14155550100"
+    assert record.path == ["incoming"]
+    assert services.redis.xlen("ivr:events") == 1
+
+
+def test_malformed_webhook_gets_400_with_a_message(client: FlaskClient) -> None:
+    params = call_params()
+    del params["CallSid"]
+    response = signed_post(client, "/voice/incoming", params)
+    assert response.status_code == 400
+    assert b"CallSid" in response.data
+
+
+def test_fallback_answers_static_twiml(client: FlaskClient) -> None:
+    response = signed_post(client, "/voice/fallback", call_params())
+    assert response.status_code == 200
+    assert "Connecting you to a person now." in spoken(response.data)
+
+
+def test_redis_down_still_reaches_a_person(settings: Settings, tmp_path: Path) -> None:
+    dead = settings.model_copy(update={"redis_url": f"unix://{tmp_path}/nothing-here.sock"})
+    client = create_app(dead).test_client()
+    response = signed_post(client, "/voice/incoming", call_params())
+    assert response.status_code == 200
+    assert spoken(response.data) == ["Thanks for calling.", "Connecting you to a person now."]
+    assert ElementTree.fromstring(response.data).find("Enqueue").text == "support"
+
+
+def test_healthz_reports_redis(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["redis"] == "ok"

@@ -1,0 +1,1 @@
+"""Voicemails, transcripts and guaranteed callbacks: jobs that keep the promises made to callers."""
