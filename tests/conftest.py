@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
+from werkzeug.serving import make_server
 
 from ivr import create_app
 from ivr.embedded_redis import RedisServer
 from ivr.services import Services
 from ivr.services_access import EXTENSION
 from ivr.settings import Settings
+from simulator.server import Simulator
+from simulator.switch import Call, LineConfig
 from tests.signing import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL
 
 
@@ -74,3 +80,47 @@ def services(app: Flask) -> Services:
 def client(app: Flask) -> FlaskClient:
     """An HTTP client of the app (in-process)."""
     return app.test_client()
+
+
+@dataclass
+class Line:
+    """The app served over real HTTP, with the simulator playing Twilio in front of it."""
+
+    sim: Simulator
+    services: Services
+    url: str
+
+    def call(self, from_: str) -> Call:
+        """Phone the support line from `from_`."""
+        return self.sim.call(from_)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def line(settings: Settings) -> Iterator[Line]:
+    """The running line: app on a real port, Twilio simulated; fails on anything Twilio flags."""
+    app_url = f"http://127.0.0.1:{_free_port()}"
+    config = LineConfig(
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token,
+        number=settings.support_number,
+        voice_url=f"{app_url}/voice/incoming",
+        idle_timeout_seconds=15,
+    )
+    with Simulator(config) as sim:
+        app = create_app(
+            settings.model_copy(update={"public_base_url": app_url, "twilio_api_base": sim.url})
+        )
+        server = make_server("127.0.0.1", int(app_url.rsplit(":", 1)[1]), app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield Line(sim=sim, services=app.extensions[EXTENSION], url=app_url)
+        finally:
+            sim.switch.hang_up_all()
+            server.shutdown()
+        assert sim.errors == [], "Twilio would have flagged: " + "; ".join(sim.errors)

@@ -1,0 +1,192 @@
+"""The rules a call flow must follow so callers are treated the way they asked to be.
+
+Each rule reports a `Problem` with the dotted path of the YAML it is about, so a business
+editing its menu sees exactly which line breaks which promise. `load_flow` refuses a flow with
+any problem: a menu that hides the person option is a broken product, not a style issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from callflows.schema import CallFlow, Menu, MenuOption, PersonOption
+
+MAX_LEVELS = 2
+MAX_OPTIONS = 5
+WORDS_PER_SECOND = 2.5
+MAX_FIRST_PROMPT_SECONDS = 20.0
+PERSON_KEY = "0"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: where in the YAML (dotted path) and what is wrong."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def lint(flow: CallFlow) -> list[Problem]:
+    """Every rule the flow breaks, in the order the YAML is read; empty when it is fine."""
+    problems: list[Problem] = []
+    for name, menu in flow.menus.items():
+        problems += _menu_problems(name, menu)
+    problems += _graph_problems(flow)
+    problems += _first_prompt_problems(flow)
+    problems += _promise_problems(flow)
+    return problems
+
+
+def _option_path(menu: str, index: int, field: str | None = None) -> str:
+    path = f"menus.{menu}.options.{index}"
+    return f"{path}.{field}" if field else path
+
+
+def _menu_problems(name: str, menu: Menu) -> Iterator[Problem]:
+    options = menu.options
+    if len(options) > MAX_OPTIONS:
+        yield Problem(
+            f"menus.{name}.options",
+            f"{len(options)} options; a menu may offer at most {MAX_OPTIONS}",
+        )
+    yield from _duplicate_keys(name, menu)
+    yield from _person_first(name, menu)
+
+
+def _duplicate_keys(name: str, menu: Menu) -> Iterator[Problem]:
+    first_use: dict[str, int] = {}
+    for index, option in enumerate(menu.options):
+        if option.key in first_use:
+            yield Problem(
+                _option_path(name, index, "key"),
+                f"key {option.key!r} is already used by option {first_use[option.key]}",
+            )
+        first_use.setdefault(option.key, index)
+
+
+def _person_first(name: str, menu: Menu) -> Iterator[Problem]:
+    persons = [i for i, o in enumerate(menu.options) if isinstance(o, PersonOption)]
+    if not persons:
+        yield Problem(
+            f"menus.{name}.options",
+            "no person option; every menu must offer a person, as its first option",
+        )
+    elif persons[0] != 0:
+        yield Problem(
+            _option_path(name, persons[0]),
+            f"the person option is option {persons[0]}; it must be the first one said",
+        )
+    for index, option in enumerate(menu.options):
+        is_person = isinstance(option, PersonOption)
+        if is_person and option.key != PERSON_KEY:
+            yield Problem(
+                _option_path(name, index, "key"),
+                f"the person option uses key {option.key!r}; it must be key {PERSON_KEY}",
+            )
+        if not is_person and option.key == PERSON_KEY:
+            yield Problem(
+                _option_path(name, index, "key"),
+                f"key {PERSON_KEY} must reach a person, not {option.action!r}",
+            )
+
+
+def _graph_problems(flow: CallFlow) -> Iterator[Problem]:
+    yield from _unknown_targets(flow)
+    if flow.start not in flow.menus:
+        yield Problem("start", f"no menu {flow.start!r}; menus: {', '.join(flow.menus)}")
+        return
+    levels, walk_problems = _walk(flow)
+    yield from walk_problems
+    for name in flow.menus:
+        if name not in levels:
+            yield Problem(f"menus.{name}", f"not reachable from the start menu {flow.start!r}")
+    near = [name for name, level in levels.items() if level <= MAX_LEVELS]
+    if all(flow.menus[name].manager_option is None for name in near):
+        yield Problem(
+            f"menus.{flow.start}",
+            "no manager option in the start menu or its sub-menus; a manager must be reachable",
+        )
+
+
+def _unknown_targets(flow: CallFlow) -> Iterator[Problem]:
+    for name, menu in flow.menus.items():
+        for index, option in enumerate(menu.options):
+            if isinstance(option, MenuOption) and option.menu not in flow.menus:
+                yield Problem(
+                    _option_path(name, index, "menu"),
+                    f"no menu {option.menu!r}; menus: {', '.join(flow.menus)}",
+                )
+
+
+def _walk(flow: CallFlow) -> tuple[dict[str, int], list[Problem]]:
+    """The level of every menu reached from `start` (start is 1), and the loops, second ways
+    in and levels too deep met on the way.
+    """
+    problems: list[Problem] = []
+    levels = {flow.start: 1}
+    ancestors = {flow.start: (flow.start,)}
+    pending = [flow.start]
+    while pending:
+        parent = pending.pop(0)
+        for index, option in enumerate(flow.menus[parent].options):
+            if not isinstance(option, MenuOption) or option.menu not in flow.menus:
+                continue
+            path = _option_path(parent, index, "menu")
+            target = option.menu
+            if target in ancestors[parent]:
+                problems.append(Problem(path, f"leads back to menu {target!r}, making a loop"))
+            elif target in levels:
+                message = f"menu {target!r} is reached a second time; each menu has one way in"
+                problems.append(Problem(path, message))
+            else:
+                levels[target] = levels[parent] + 1
+                ancestors[target] = (*ancestors[parent], target)
+                pending.append(target)
+                if levels[target] > MAX_LEVELS:
+                    problems.append(_too_deep(path, target, levels[target]))
+    return levels, problems
+
+
+def _too_deep(path: str, target: str, level: int) -> Problem:
+    return Problem(
+        path, f"opens menu {target!r} at level {level}; menus may be at most {MAX_LEVELS} deep"
+    )
+
+
+def speaking_seconds(text: str) -> float:
+    """How long a sentence takes to say, estimated at WORDS_PER_SECOND."""
+    return len(text.split()) / WORDS_PER_SECOND
+
+
+def _first_prompt_problems(flow: CallFlow) -> Iterator[Problem]:
+    if flow.start not in flow.menus:
+        return
+    prompt = flow.start_menu.prompt
+    for which, greeting in (("unknown", flow.greeting.unknown), ("known", flow.greeting.known)):
+        seconds = speaking_seconds(f"{greeting} {prompt}")
+        if seconds >= MAX_FIRST_PROMPT_SECONDS:
+            yield Problem(
+                f"greeting.{which}",
+                f"the first prompt (this greeting and menu {flow.start!r}) takes about "
+                f"{seconds:.1f} s to hear at {WORDS_PER_SECOND} words/s; "
+                f"it must be under {MAX_FIRST_PROMPT_SECONDS:.0f} s",
+            )
+
+
+def _promise_problems(flow: CallFlow) -> Iterator[Problem]:
+    promises, tiers = flow.promises, flow.tiers
+    if promises.manager_callback_minutes >= promises.callback_minutes:
+        yield Problem(
+            "promises.manager_callback_minutes",
+            f"{promises.manager_callback_minutes} min must be shorter than "
+            f"callback_minutes ({promises.callback_minutes} min)",
+        )
+    if tiers.gold <= tiers.silver:
+        yield Problem(
+            "tiers.gold",
+            f"gold ({tiers.gold}) must need more spend than silver ({tiers.silver})",
+        )

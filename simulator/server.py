@@ -1,0 +1,66 @@
+"""The simulator as a running service: the REST stand-in (and dev phone) on a real HTTP port."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from simulator import rest
+from simulator.people import Person
+from simulator.switch import Call, LineConfig, Switch
+
+
+def create_simulator_app(switch: Switch) -> Flask:
+    """The simulator's web app: Twilio's REST paths, plus the dev phone when present."""
+    app = Flask(__name__)
+    app.extensions["switch"] = switch
+    app.register_blueprint(rest.bp)
+    return app
+
+
+class Simulator:
+    """A simulated Twilio account with its HTTP server; use as a context manager in tests."""
+
+    def __init__(self, config: LineConfig, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.switch = Switch(config)
+        self._server: BaseWSGIServer = make_server(
+            host, port, create_simulator_app(self.switch), threaded=True
+        )
+        self.url = f"http://{host}:{self._server.server_port}"
+        self.switch.base_url = self.url
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Simulator:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start answering REST requests."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Hang up every call and stop the server."""
+        self.switch.hang_up_all()
+        self._server.shutdown()
+
+    def serve_forever(self) -> None:
+        """Answer REST requests in this thread until interrupted (the `python -m` entry)."""
+        self._server.serve_forever()
+
+    def call(self, from_: str, interactive: bool = False) -> Call:
+        """Phone the line from `from_`."""
+        return self.switch.call(from_, interactive)
+
+    def add_person(self, endpoint: str, name: str = "", **behaviour: object) -> Person:
+        """Make someone reachable at `endpoint` (see `Person` for how they behave)."""
+        return self.switch.add_person(Person(endpoint=endpoint, name=name, **behaviour))  # type: ignore[arg-type]
+
+    @property
+    def errors(self) -> list[str]:
+        """What Twilio's debugger would have flagged."""
+        return self.switch.errors
