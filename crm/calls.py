@@ -1,15 +1,23 @@
-"""The call log: one record per CallSid, and an event stream the reports read."""
+"""The call log: one record per CallSid, its path through the menu, and what the caller told us.
+
+The record itself is written once; the path is a list and the caller's answers a hash beside it,
+so each later webhook adds to them without reading the record back.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from importlib.resources import files
+
 from redis import Redis
+from redis.client import Pipeline
 
 from crm.keys import Keys
 from crm.models import CallRecord
 
 # Call records outlive the call long enough for reports and disputes, not forever.
 CALL_RECORD_TTL_SECONDS = 90 * 24 * 3600
-EVENTS_MAX_LENGTH = 1_000_000
+_START_CALL = files("crm").joinpath("lua/start_call.lua").read_text()
 
 
 class CallLog:
@@ -18,25 +26,57 @@ class CallLog:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self._redis = redis
         self._keys = keys
+        self._start = redis.register_script(_START_CALL)
 
-    def start(self, record: CallRecord) -> bool:
-        """Record a new call; False (and nothing changed) if this CallSid is already logged."""
-        created = self._redis.set(
-            self._keys.call(record.call_sid),
-            record.model_dump_json(),
-            nx=True,
-            ex=CALL_RECORD_TTL_SECONDS,
-        )
-        if created:
-            self._redis.xadd(
+    def queue_start(self, pipe: Pipeline, record: CallRecord, first_step: str) -> None:
+        """Add "log this call, if new" to a pipeline, so it shares the webhook's round trip."""
+        self._start(
+            keys=[
+                self._keys.call(record.call_sid),
+                self._keys.call_path(record.call_sid),
                 self._keys.events,
-                {"event": "call.started", "call_sid": record.call_sid, "from": record.caller_id},
-                maxlen=EVENTS_MAX_LENGTH,
-                approximate=True,
-            )
+            ],
+            args=[
+                record.model_dump_json(exclude={"path", "choices"}),
+                CALL_RECORD_TTL_SECONDS,
+                first_step,
+                record.call_sid,
+                record.caller_id,
+            ],
+            client=pipe,
+        )
+
+    def start(self, record: CallRecord, first_step: str) -> bool:
+        """Log a new call; False (and nothing changed) if this CallSid is already logged."""
+        with self._redis.pipeline(transaction=False) as pipe:
+            self.queue_start(pipe, record, first_step)
+            (created,) = pipe.execute()
         return bool(created)
 
+    def record_step(
+        self, call_sid: str, step: str, choices: Mapping[str, str] | None = None
+    ) -> None:
+        """Add a step to the call's path and remember what the caller chose or typed."""
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.rpush(self._keys.call_path(call_sid), step)
+            pipe.expire(self._keys.call_path(call_sid), CALL_RECORD_TTL_SECONDS)
+            if choices:
+                pipe.hset(self._keys.call_choices(call_sid), mapping=dict(choices))
+                pipe.expire(self._keys.call_choices(call_sid), CALL_RECORD_TTL_SECONDS)
+            pipe.execute()
+
+    def choices(self, call_sid: str) -> dict[str, str]:
+        """What the caller has chosen or typed so far in this call."""
+        return self._redis.hgetall(self._keys.call_choices(call_sid))
+
     def get(self, call_sid: str) -> CallRecord | None:
-        """The record of one call, if logged."""
-        raw = self._redis.get(self._keys.call(call_sid))
-        return CallRecord.model_validate_json(raw) if raw else None
+        """The record of one call, with its path and choices, if logged."""
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.get(self._keys.call(call_sid))
+            pipe.lrange(self._keys.call_path(call_sid), 0, -1)
+            pipe.hgetall(self._keys.call_choices(call_sid))
+            raw, path, choices = pipe.execute()
+        if not raw:
+            return None
+        record = CallRecord.model_validate_json(raw)
+        return record.model_copy(update={"path": path, "choices": choices})

@@ -55,6 +55,14 @@ class Keys:
         """JSON of one call's record."""
         return f"{self.prefix}call:{call_sid}"
 
+    def call_path(self, call_sid: str) -> str:
+        """List of the steps a call went through, in order."""
+        return f"{self.prefix}call:{call_sid}:path"
+
+    def call_choices(self, call_sid: str) -> str:
+        """Hash of what the caller chose or typed (menu keys, a case reference, ...)."""
+        return f"{self.prefix}call:{call_sid}:choices"
+
     @property
     def events(self) -> str:
         """Stream of call and case events: the audit log reports read."""

@@ -155,7 +155,6 @@ class CallRecord(Record):
     from_number: E164 | None = None
     caller_id: str = ""
     to: str = ""
-    customer_phone: E164 | None = None
     started_at: datetime = Field(default_factory=utcnow)
     path: list[str] = Field(default_factory=list)
     choices: dict[str, str] = Field(default_factory=dict)

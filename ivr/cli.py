@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,17 @@ def worker(burst: bool) -> None:
     Worker([services.jobs], connection=services.jobs.connection).work(
         burst=burst, with_scheduler=True
     )
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, help="the web app's port")
+@click.option("--simulator-port", default=8001, show_default=True, help="the simulator's port")
+def dev(port: int, simulator_port: int) -> None:
+    """Run the whole line locally: Redis, web, worker, Twilio simulator and demo data."""
+    from ivr.dev import DevPorts, run
+
+    # The children start from this environment; only the Twilio variables are replaced.
+    raise SystemExit(run(DevPorts(app=port, simulator=simulator_port), dict(os.environ)))
 
 
 @main.group(name="import")
@@ -130,3 +142,7 @@ def presence(rep_id: str, state: str) -> None:
     except UnknownRep as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{rep_id} is {state}")
+
+
+if __name__ == "__main__":
+    main()

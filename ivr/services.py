@@ -9,6 +9,7 @@ from rq import Queue
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from callflows import CallFlow, default_flow_path, load_flow
 from crm.calls import CallLog
 from crm.cases import CaseRepository
 from crm.customers import CustomerRepository
@@ -39,10 +40,14 @@ class Services:
     cases: CaseRepository
     calls: CallLog
     directory: Directory
+    flow: CallFlow
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
-        """Connect to Redis (starting the embedded one if `REDIS_URL` is unset) and wire it up."""
+        """Load the call flow, connect to Redis (embedded if `REDIS_URL` is unset), wire it up.
+
+        A call flow that breaks the linter's rules stops start-up with `FlowError`.
+        """
         url = settings.redis_url or embedded_redis.attach(settings.ivr_data_dir)
         timeouts = {
             "socket_timeout": REDIS_TIMEOUT_SECONDS,
@@ -50,6 +55,8 @@ class Services:
         }
         redis = Redis.from_url(url, decode_responses=True, **timeouts)
         keys = Keys()
+        flow = load_flow(settings.ivr_callflow or default_flow_path())
+        thresholds = TierThresholds(silver=flow.tiers.silver, gold=flow.tiers.gold)
         return cls(
             settings=settings,
             redis=redis,
@@ -65,5 +72,6 @@ class Services:
             reps=RepRepository(redis, keys),
             cases=CaseRepository(redis, keys),
             calls=CallLog(redis, keys),
-            directory=Directory(redis, keys, TierThresholds()),
+            directory=Directory(redis, keys, thresholds),
+            flow=flow,
         )

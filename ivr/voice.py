@@ -1,69 +1,330 @@
-"""Twilio voice webhooks: what each caller hears, step by step."""
+"""Twilio voice webhooks: what each caller hears, step by step.
+
+Each view parses Twilio's form, asks the domain (crm for who is calling, callflows for what the
+menu means and how it sounds) and answers TwiML. If Redis fails mid-call, the blueprint's error
+handler still answers: the caller is put through to a person.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+import logging
+from datetime import datetime
+
+from flask import Blueprint, Response, request, url_for
+from pydantic import BaseModel, Field
 from redis import RedisError
 from twilio.twiml.voice_response import VoiceResponse
 
-from crm.directory import Caller
-from crm.models import CallRecord
+from callflows import (
+    CaseStatusOption,
+    ManagerOption,
+    MenuOption,
+    Option,
+    PersonOption,
+    QueueOption,
+    RepeatOption,
+    VoicemailOption,
+    render,
+)
+from callflows.navigate import Chosen, ToAPerson, TryAgain, answer
+from callflows.promises import callback_deadline, spoken_time, utc_now
+from crm.directory import receive_call
+from crm.models import CallRecord, Case, Presence
 from ivr.services_access import services
 from ivr.signing import twilio_signed
 from ivr.twiml import twiml
 from ivr.webhooks import TwilioCall
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
+log = logging.getLogger(__name__)
 
 # Callers waiting for the next free person; routing assigns them to reps.
 SUPPORT_QUEUE = "support"
+MANAGER_QUEUE = "managers"
 
 
-def connect_to_person(document: VoiceResponse) -> VoiceResponse:
-    """End a document by putting the caller in line for the next free person."""
-    document.say("Connecting you to a person now.")
-    document.enqueue(SUPPORT_QUEUE)
-    return document
+class MenuStep(BaseModel):
+    """Where in the flow a menu answer belongs (from the signed action URL)."""
+
+    menu: str = Field(min_length=1, max_length=64)
+    attempt: int = Field(default=1, ge=1, le=10)
 
 
-def greeting(caller: Caller) -> VoiceResponse:
-    """Greet a known caller by first name, anyone else warmly all the same."""
-    document = VoiceResponse()
-    if caller.customer is not None:
-        first_name = caller.customer.name.split()[0]
-        document.say(f"Hello {first_name}, thanks for calling.")
-    else:
-        document.say("Thanks for calling.")
-    return connect_to_person(document)
+def link(endpoint: str, **params: object) -> str:
+    """The absolute public URL of one of our webhooks, as Twilio must be given it."""
+    return str(services().settings.public_base_url) + url_for(endpoint, **params)
+
+
+def current_call() -> TwilioCall:
+    """The call this webhook is about, with its caller ID as E.164 (or None)."""
+    return TwilioCall.from_form(request.form, services().settings.region)
+
+
+def enqueue(queue: str, *before: str) -> VoiceResponse:
+    """Put the caller in line for `queue`, with our hold step and result handling."""
+    return render.enqueue(
+        services().flow,
+        queue,
+        wait_url=link("voice.hold"),
+        action_url=link("voice.queue_result", queue=queue),
+        before=before,
+    )
+
+
+def fallback_answer() -> Response:
+    """What a caller hears when the line cannot look anything up: still a person, never silence."""
+    return twiml(enqueue(SUPPORT_QUEUE, "Thanks for calling.", render.CONNECTING))
+
+
+@bp.errorhandler(RedisError)
+def redis_unavailable(exc: RedisError) -> Response:
+    """Redis is down or slow: answer anyway, with the way to a person that needs no lookup."""
+    log.error("Redis unavailable during %s: %s", request.path, exc)
+    return fallback_answer()
 
 
 @bp.post("/incoming")
 @twilio_signed
 def incoming() -> Response:
-    """A new call: recognise the caller, log the call, greet them."""
-    call = TwilioCall.from_form(request.form, services().settings.region)
-    try:
-        caller = services().directory.identify(call.from_number)
-        services().calls.start(
-            CallRecord(
-                call_sid=call.call_sid,
-                from_number=call.from_number,
-                caller_id=call.caller_id,
-                to=call.to,
-                customer_phone=caller.phone if caller.known else None,
-                path=["incoming"],
-            )
+    """A new call: recognise the caller, then the fast track, the menu, or after-hours voicemail."""
+    call = current_call()
+    record = CallRecord(
+        call_sid=call.call_sid, from_number=call.from_number, caller_id=call.caller_id, to=call.to
+    )
+    sv = services()
+    caller = receive_call(sv.redis, sv.directory, sv.calls, record, first_step="incoming")
+    flow = sv.flow
+    name = render.first_name(caller.customer.name) if caller.customer else None
+    greeting = flow.greeting_for(name)
+    now = utc_now()
+    if not flow.is_open(now):
+        closed = flow.hours.closed_message if flow.hours else ""
+        return twiml(voicemail(now, greeting, closed))
+    if caller.open_cases:
+        return twiml(to_case_owner(call, caller.open_cases[-1], greeting))
+    return twiml(render.menu(flow, flow.start, link("voice.menu", menu=flow.start), [greeting]))
+
+
+def to_case_owner(call: TwilioCall, case: Case, greeting: str) -> VoiceResponse:
+    """Principle 3: a caller with an open case goes straight to the rep who owns it."""
+    rep, presence = services().reps.with_presence(case.owner)
+    services().calls.record_step(call.call_sid, f"owner:{case.owner}", {"case": case.reference})
+    about = f"I see you have an open case about {case.subject}."
+    if rep is None or presence is not Presence.AVAILABLE:
+        who = render.first_name(rep.name) if rep else "The person on your case"
+        return enqueue(
+            SUPPORT_QUEUE, greeting, about, f"{who} is not free right now.", render.CONNECTING
         )
-    except RedisError:
-        return fallback_answer()
-    return twiml(greeting(caller))
+    owner = render.first_name(rep.name)
+    return render.dial(
+        services().flow,
+        rep.endpoint,
+        action_url=link("voice.owner_result", owner=owner),
+        before=[greeting, about, f"Connecting you to {owner}, who is looking after it."],
+    )
 
 
-def fallback_answer() -> Response:
-    """What a caller hears when the line cannot look anything up: still a person, never silence."""
-    document = VoiceResponse()
-    document.say("Thanks for calling.")
-    return twiml(connect_to_person(document))
+@bp.post("/owner-result")
+@twilio_signed
+def owner_result() -> Response:
+    """After ringing the case owner: done if they talked, else the next free person."""
+    call = current_call()
+    status = request.form.get("DialCallStatus", "")
+    services().calls.record_step(call.call_sid, f"owner-result:{status}")
+    if status == "completed":
+        return twiml(render.goodbye(services().flow))
+    owner = request.args.get("owner", "The person on your case")
+    return twiml(enqueue(SUPPORT_QUEUE, f"{owner} could not pick up.", render.CONNECTING))
+
+
+@bp.post("/menu")
+@twilio_signed
+def menu() -> Response:
+    """The caller answered a menu (keys, words or silence)."""
+    call = current_call()
+    step = MenuStep.model_validate(request.args.to_dict())
+    flow = services().flow
+    if step.menu not in flow.menus:
+        return Response(f"unknown menu {step.menu!r}\n", 400, mimetype="text/plain")
+    decision = answer(
+        flow,
+        step.menu,
+        step.attempt,
+        request.form.get("Digits", ""),
+        request.form.get("SpeechResult", ""),
+    )
+    if isinstance(decision, TryAgain):
+        services().calls.record_step(call.call_sid, f"menu:{step.menu}:missed")
+        action = link("voice.menu", menu=step.menu, attempt=decision.attempt)
+        return twiml(render.menu(flow, step.menu, action, [render.SORRY]))
+    if isinstance(decision, ToAPerson):
+        services().calls.record_step(call.call_sid, f"menu:{step.menu}:missed-twice")
+        return twiml(enqueue(SUPPORT_QUEUE, render.TO_A_PERSON))
+    assert isinstance(decision, Chosen)
+    services().calls.record_step(
+        call.call_sid,
+        f"menu:{step.menu}:{decision.option.action}",
+        {f"menu.{step.menu}": decision.answer},
+    )
+    return twiml(perform(call, step.menu, decision.option))
+
+
+def perform(call: TwilioCall, menu_name: str, option: Option) -> VoiceResponse:
+    """Carry out a chosen menu option."""
+    flow = services().flow
+    if isinstance(option, PersonOption):
+        return enqueue(option.queue or SUPPORT_QUEUE, render.CONNECTING)
+    if isinstance(option, QueueOption):
+        return enqueue(option.queue, render.CONNECTING)
+    if isinstance(option, MenuOption):
+        return render.menu(flow, option.menu, link("voice.menu", menu=option.menu))
+    if isinstance(option, CaseStatusOption):
+        return case_status(call, menu_name)
+    if isinstance(option, ManagerOption):
+        return enqueue(MANAGER_QUEUE, render.CONNECTING_MANAGER)
+    if isinstance(option, VoicemailOption):
+        return voicemail(utc_now())
+    assert isinstance(option, RepeatOption)
+    return render.menu(flow, menu_name, link("voice.menu", menu=menu_name))
+
+
+def case_status(call: TwilioCall, menu_name: str) -> VoiceResponse:
+    """Read the caller's open cases; an unknown caller is asked for a case number, once."""
+    caller = services().directory.identify(call.from_number)
+    again = link("voice.menu", menu=menu_name)
+    flow = services().flow
+    if caller.open_cases:
+        return render.menu(flow, menu_name, again, [status_of(c) for c in caller.open_cases])
+    typed = services().calls.choices(call.call_sid).get("case_reference")
+    if typed:
+        return read_typed_case(typed, menu_name)
+    if caller.known:
+        return render.menu(flow, menu_name, again, ["You have no open cases."])
+    return render.ask_case_reference(flow, link("voice.case_reference", menu=menu_name))
+
+
+@bp.post("/case-reference")
+@twilio_signed
+def case_reference() -> Response:
+    """The caller typed a case number; it is kept, so they are never asked for it again."""
+    call = current_call()
+    step = MenuStep.model_validate(request.args.to_dict())
+    digits = "".join(ch for ch in request.form.get("Digits", "") if ch.isdigit())
+    reference = f"C-{digits}" if digits else ""
+    services().calls.record_step(
+        call.call_sid, "case-reference", {"case_reference": reference or "none"}
+    )
+    return twiml(read_typed_case(reference, step.menu))
+
+
+def read_typed_case(reference: str, menu_name: str) -> VoiceResponse:
+    """The status of a case the caller typed, or a person if there is no such case."""
+    case = services().cases.get(reference) if reference.startswith("C-") else None
+    if case is None:
+        return enqueue(SUPPORT_QUEUE, "I couldn't find that case.", render.TO_A_PERSON)
+    flow = services().flow
+    return render.menu(flow, menu_name, link("voice.menu", menu=menu_name), [status_of(case)])
+
+
+def status_of(case: Case) -> str:
+    """One case's status as a sentence: reference, subject, status and who looks after it."""
+    rep = services().reps.get(case.owner)
+    owner = render.first_name(rep.name) if rep else "A member of our team"
+    return (
+        f"Your case {render.spelled(case.reference)}, about {case.subject}, is {case.status}."
+        f" {owner} is looking after it."
+    )
+
+
+def voicemail(now: datetime, *before: str) -> VoiceResponse:
+    """Offer to record a message, with the time we promise to call back by."""
+    flow = services().flow
+    deadline = callback_deadline(flow, now)
+    return render.voicemail(
+        flow,
+        spoken_time(deadline, now, flow),
+        action_url=link("voice.voicemail_recorded", by=deadline.isoformat()),
+        recording_url=link("voice.recording"),
+        before=before,
+    )
+
+
+@bp.post("/voicemail")
+@twilio_signed
+def voicemail_recorded() -> Response:
+    """The caller finished their message: confirm the promised callback time, say goodbye."""
+    call = current_call()
+    deadline = datetime.fromisoformat(request.args["by"])
+    services().calls.record_step(
+        call.call_sid,
+        "voicemail",
+        {"promised_by": deadline.isoformat(), "recording": request.form.get("RecordingUrl", "")},
+    )
+    flow = services().flow
+    said = spoken_time(deadline, utc_now(), flow)
+    return twiml(render.goodbye(flow, render.RECORDED.format(time=said)))
+
+
+@bp.post("/recording")
+@twilio_signed
+def recording() -> Response:
+    """Twilio's recording and transcription callbacks: kept with the call."""
+    form = request.form
+    kept = {
+        "recording_sid": form.get("RecordingSid", ""),
+        "recording_url": form.get("RecordingUrl", ""),
+    }
+    if "TranscriptionText" in form:
+        kept["transcript"] = form["TranscriptionText"]
+    services().calls.record_step(form.get("CallSid", ""), "recording", kept)
+    return Response(status=204)
+
+
+@bp.post("/hold")
+@twilio_signed
+def hold() -> Response:
+    """The hold step, replayed while the caller waits: place in line and the callback offer.
+
+    Needs no Redis: Twilio tells us the caller's position.
+    """
+    position = int(request.form.get("QueuePosition", "0") or 0)
+    return twiml(render.hold(services().flow, position, link("voice.hold_choice")))
+
+
+@bp.post("/hold/choice")
+@twilio_signed
+def hold_choice() -> Response:
+    """A key pressed on hold: 1 leaves the queue for voicemail, anything else keeps the place."""
+    if request.form.get("Digits") == "1":
+        return twiml(render.leave_queue())
+    return twiml(render.stay_in_queue())
+
+
+@bp.post("/queue-result")
+@twilio_signed
+def queue_result() -> Response:
+    """The caller left a queue: talked to someone, chose voicemail, or the queue failed them."""
+    call = current_call()
+    result = request.form.get("QueueResult", "")
+    services().calls.record_step(
+        call.call_sid, f"queue-result:{result}", {"queue": request.args.get("queue", "")}
+    )
+    if result in ("bridged", "hangup", "redirected", "redirected-from-bridged"):
+        return twiml(render.goodbye(services().flow))
+    return twiml(voicemail(utc_now()))
+
+
+@bp.post("/status")
+@twilio_signed
+def status() -> Response:
+    """Twilio's call status callback: the call's outcome goes into its log."""
+    form = request.form
+    services().calls.record_step(
+        form.get("CallSid", ""),
+        f"status:{form.get('CallStatus', '')}",
+        {"duration": form.get("CallDuration", "0")},
+    )
+    return Response(status=204)
 
 
 @bp.post("/fallback")

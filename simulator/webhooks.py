@@ -35,15 +35,18 @@ class WebhookClient:
     def request(self, url: str, params: Mapping[str, str], method: str = "POST") -> str:
         """Send a webhook and return the body of the app's answer; raise `WebhookError` if none."""
         method = method.upper()
-        if method == "GET":
-            full = requests.Request("GET", url, params=dict(params)).prepare().url or url
-            headers = {"X-Twilio-Signature": self.signature(full, {})}
-            response = self._session.get(full, headers=headers, timeout=TIMEOUT_SECONDS)
-        else:
-            headers = {"X-Twilio-Signature": self.signature(url, params)}
-            response = self._session.post(
-                url, data=dict(params), headers=headers, timeout=TIMEOUT_SECONDS
-            )
+        try:
+            if method == "GET":
+                full = requests.Request("GET", url, params=dict(params)).prepare().url or url
+                headers = {"X-Twilio-Signature": self.signature(full, {})}
+                response = self._session.get(full, headers=headers, timeout=TIMEOUT_SECONDS)
+            else:
+                headers = {"X-Twilio-Signature": self.signature(url, params)}
+                response = self._session.post(
+                    url, data=dict(params), headers=headers, timeout=TIMEOUT_SECONDS
+                )
+        except requests.RequestException as exc:
+            raise WebhookError(f"{method} {url} failed: {exc}") from exc
         if response.status_code != 200:
             raise WebhookError(
                 f"{method} {url} answered {response.status_code}: {response.text[:300]}"

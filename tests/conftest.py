@@ -121,6 +121,9 @@ def line(settings: Settings) -> Iterator[Line]:
         try:
             yield Line(sim=sim, services=app.extensions[EXTENSION], url=app_url)
         finally:
+            live = list(sim.switch.active_calls())
             sim.switch.hang_up_all()
+            for call in live:
+                call.wait()
             server.shutdown()
         assert sim.errors == [], "Twilio would have flagged: " + "; ".join(sim.errors)

@@ -47,8 +47,10 @@ def test_unknown_callers_are_welcomed_and_put_through(
     params = call_params(From=caller_id)
     response = signed_post(client, "/voice/incoming", params)
     assert response.status_code == 200
-    assert spoken(response.data) == ["Thanks for calling.", "Connecting you to a person now."]
-    assert ElementTree.fromstring(response.data).find("Enqueue") is not None
+    heard = spoken(response.data)
+    assert heard[0] == "Thanks for calling."
+    assert heard[1].startswith("To speak to a person, press 0")
+    assert ElementTree.fromstring(response.data).find("Gather") is not None
     record = services.calls.get(params["CallSid"])
     assert record is not None and record.from_number is None and record.caller_id == caller_id
 
@@ -60,7 +62,7 @@ def test_call_is_logged_once_per_call_sid(client: FlaskClient, services: Service
     signed_post(client, "/voice/incoming", params)  # Twilio retries on timeouts
     record = services.calls.get(params["CallSid"])
     assert record is not None
-    assert record.customer_phone == "+14155550100"
+    assert record.from_number == "+14155550100"
     assert record.path == ["incoming"]
     assert services.redis.xlen("ivr:events") == 1
 

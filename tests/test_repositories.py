@@ -77,10 +77,13 @@ def test_importing_a_rep_again_keeps_their_presence(staffed: Services) -> None:
 
 
 def test_call_log_keeps_the_first_record(services: Services) -> None:
-    first = CallRecord(call_sid="CA1", caller_id="+14155550100", path=["incoming"])
-    assert services.calls.start(first) is True
-    assert services.calls.start(first.model_copy(update={"path": ["other"]})) is False
-    assert services.calls.get("CA1").path == ["incoming"]
+    first = CallRecord(call_sid="CA1", caller_id="+14155550100")
+    assert services.calls.start(first, "incoming") is True
+    assert services.calls.start(first.model_copy(update={"to": "+1"}), "incoming") is False
+    services.calls.record_step("CA1", "menu:main:person", {"menu.main": "0"})
+    record = services.calls.get("CA1")
+    assert record.to == "" and record.path == ["incoming", "menu:main:person"]
+    assert record.choices == {"menu.main": "0"}
 
 
 def test_models_refuse_numbers_that_are_not_e164() -> None:

@@ -15,10 +15,12 @@ def test_known_caller_is_greeted_by_name_and_put_through(line: Line) -> None:
     line.services.customers.save_all([ADA])
     call = line.call("+14155550100")
     call.expect_say("Hello Ada, thanks for calling.")
+    call.expect_gather()
+    call.press("0")
     call.expect_say("Connecting you to a person")
     call.expect_enqueue("support")
     record = line.services.calls.get(call.sid)
-    assert record is not None and record.customer_phone == "+14155550100"
+    assert record is not None and record.path == ["incoming", "menu:main:person"]
 
 
 def test_app_refuses_a_simulator_with_the_wrong_auth_token(line: Line) -> None:
@@ -55,6 +57,7 @@ def test_rest_client_sends_sms(line: Line) -> None:
 
 def test_rest_client_sees_the_queue_and_dequeues_the_caller(line: Line) -> None:
     call = line.call("+14155550199")
+    call.press("0")
     call.expect_enqueue("support")
     twilio = line.services.twilio
     support = next(q for q in twilio.queues.list() if q.friendly_name == "support")

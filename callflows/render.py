@@ -1,0 +1,185 @@
+"""Steps of a call as TwiML: what the caller hears and which URL Twilio calls next.
+
+Pure functions over the flow; the web layer passes in the absolute URLs (Twilio needs absolute
+URLs, and only the web layer knows the public base). Every document ends in a way Twilio accepts:
+a Gather with an action, a queue, a recording, or a goodbye.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+
+from callflows.schema import CallFlow
+
+SORRY = "Sorry, I didn't catch that."
+TO_A_PERSON = "Let me get you to a person."
+CONNECTING = "Connecting you to a person now."
+CONNECTING_MANAGER = "Connecting you to a manager now."
+HOLD_POSITION = "You are number {position} in line."
+HOLD_OFFER = "To leave a message and get a call back instead, press 1."
+VOICEMAIL_PROMPT = "Please leave your message after the tone, then hang up or press pound."
+RECORDED = "Thank you. We will call you back by {time}. Goodbye."
+ASK_CASE_REFERENCE = "Please enter your case number, then press pound."
+GATHER_SECONDS = 5
+RECORD_MAX_SECONDS = 180
+# Seconds a rep's phone rings before the caller is offered the next person instead.
+RING_SECONDS = 20
+
+
+class Speaker:
+    """Says sentences in the flow's voice and language, so every prompt sounds the same."""
+
+    def __init__(self, flow: CallFlow) -> None:
+        self._voice = {"language": flow.language} | ({"voice": flow.voice} if flow.voice else {})
+
+    def say(self, target: VoiceResponse | Gather, *sentences: str) -> None:
+        """Append one `<Say>` per sentence."""
+        for sentence in sentences:
+            if sentence:
+                target.say(sentence, **self._voice)
+
+
+def menu(flow: CallFlow, name: str, action_url: str, before: Sequence[str] = ()) -> VoiceResponse:
+    """`before`, then the menu's options while listening for a key or a word.
+
+    Silence also posts to `action_url` (no Digits), so the web layer decides what a silent
+    caller hears: the menu once more, then a person.
+    """
+    speaker = Speaker(flow)
+    document = VoiceResponse()
+    speaker.say(document, *before)
+    words = sorted({w for o in flow.menu(name).options for w in o.speech_words()})
+    gather = Gather(
+        input="dtmf speech",
+        num_digits=1,
+        timeout=GATHER_SECONDS,
+        action=action_url,
+        method="POST",
+        action_on_empty_result=True,
+        speech_timeout="auto",
+        hints=", ".join(words),
+        language=flow.language,
+    )
+    speaker.say(gather, flow.menu(name).prompt)
+    document.append(gather)
+    return document
+
+
+def enqueue(
+    flow: CallFlow, queue: str, wait_url: str, action_url: str, before: Sequence[str] = ()
+) -> VoiceResponse:
+    """`before`, then wait in `queue` for the next free person, with the hold step playing."""
+    document = VoiceResponse()
+    Speaker(flow).say(document, *before)
+    document.enqueue(queue, wait_url=wait_url, wait_url_method="POST", action=action_url)
+    return document
+
+
+def hold(flow: CallFlow, position: int, choice_url: str) -> VoiceResponse:
+    """The hold step (an Enqueue waitUrl document): place in line and the callback offer.
+
+    Only Play, Say, Pause, Gather, Redirect, Leave and Hangup are allowed here.
+    """
+    speaker = Speaker(flow)
+    document = VoiceResponse()
+    if position > 0:
+        speaker.say(document, HOLD_POSITION.format(position=position))
+    gather = Gather(input="dtmf", num_digits=1, timeout=GATHER_SECONDS, action=choice_url)
+    speaker.say(gather, HOLD_OFFER)
+    document.append(gather)
+    document.pause(length=10)
+    return document
+
+
+def leave_queue() -> VoiceResponse:
+    """Step out of the queue; Twilio then calls the Enqueue action with QueueResult=leave."""
+    document = VoiceResponse()
+    document.leave()
+    return document
+
+
+def stay_in_queue() -> VoiceResponse:
+    """Keep holding: an empty document ends this round of hold music."""
+    return VoiceResponse()
+
+
+def voicemail(
+    flow: CallFlow,
+    promise: str,
+    action_url: str,
+    recording_url: str,
+    before: Sequence[str] = (),
+) -> VoiceResponse:
+    """`before`, the promise, then record a message after the tone."""
+    document = VoiceResponse()
+    Speaker(flow).say(document, *before, f"We will call you back by {promise}.", VOICEMAIL_PROMPT)
+    document.record(
+        action=action_url,
+        method="POST",
+        max_length=RECORD_MAX_SECONDS,
+        finish_on_key="#",
+        play_beep=True,
+        recording_status_callback=recording_url,
+        recording_status_callback_method="POST",
+        transcribe=True,
+        transcribe_callback=recording_url,
+    )
+    return document
+
+
+def goodbye(flow: CallFlow, *sentences: str) -> VoiceResponse:
+    """Last words, then hang up."""
+    document = VoiceResponse()
+    Speaker(flow).say(document, *sentences)
+    document.hangup()
+    return document
+
+
+def dial(
+    flow: CallFlow,
+    endpoint: str,
+    action_url: str,
+    before: Sequence[str] = (),
+) -> VoiceResponse:
+    """`before`, then ring one person (a number or a browser client) for RING_SECONDS."""
+    document = VoiceResponse()
+    Speaker(flow).say(document, *before)
+    ring = Dial(action=action_url, method="POST", timeout=RING_SECONDS)
+    if endpoint.startswith("client:"):
+        ring.client(endpoint.removeprefix("client:"))
+    else:
+        ring.number(endpoint)
+    document.append(ring)
+    return document
+
+
+def ask_case_reference(
+    flow: CallFlow, action_url: str, before: Sequence[str] = ()
+) -> VoiceResponse:
+    """Ask (once) for a case number on the keypad."""
+    speaker = Speaker(flow)
+    document = VoiceResponse()
+    speaker.say(document, *before)
+    gather = Gather(
+        input="dtmf",
+        finish_on_key="#",
+        timeout=GATHER_SECONDS + 5,
+        action=action_url,
+        action_on_empty_result=True,
+    )
+    speaker.say(gather, ASK_CASE_REFERENCE)
+    document.append(gather)
+    return document
+
+
+def spelled(reference: str) -> str:
+    """A case reference as a caller can follow it: "C-1042" -> "C 1 0 4 2"."""
+    return " ".join(reference.replace("-", ""))
+
+
+def first_name(full_name: str) -> str:
+    """The name to greet someone by."""
+    words = full_name.split()
+    return words[0] if words else ""

@@ -1,0 +1,159 @@
+"""`ivr dev`: the whole line on one machine, no Twilio account needed.
+
+Starts (or reuses) the embedded Redis, loads demo customers, reps and a case, then runs the web
+app, the worker and the Twilio simulator as child processes, and prints where to click. The
+simulator is started as its own program: the app never imports it, it only hears it over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import requests
+
+from crm.imports import read_customers, read_reps
+from crm.models import Customer
+from ivr.services import Services
+from ivr.settings import Settings
+
+DEV_ACCOUNT_SID = "AC" + "0" * 32
+DEV_AUTH_TOKEN = "local-development-token"
+DEV_SUPPORT_NUMBER = "+14155550000"
+DEV_SECRET_KEY = "local-development-secret-key"
+DEMO_CASES = (("+14155550100", "sam", "Router drops the connection every evening", "technical"),)
+STARTUP_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class DevPorts:
+    """Where the app and the simulator listen."""
+
+    host: str = "127.0.0.1"
+    app: int = 8000
+    simulator: int = 8001
+
+    @property
+    def app_url(self) -> str:
+        """The app's base URL (also the public URL the simulator signs)."""
+        return f"http://{self.host}:{self.app}"
+
+    @property
+    def simulator_url(self) -> str:
+        """The simulator's base URL (Twilio's REST API, the dev phone)."""
+        return f"http://{self.host}:{self.simulator}"
+
+
+def dev_environment(ports: DevPorts) -> dict[str, str]:
+    """The variables that make the app talk to the local simulator instead of Twilio."""
+    return {
+        "TWILIO_ACCOUNT_SID": DEV_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": DEV_AUTH_TOKEN,
+        "TWILIO_API_BASE": ports.simulator_url,
+        "PUBLIC_BASE_URL": ports.app_url,
+        "SUPPORT_NUMBER": DEV_SUPPORT_NUMBER,
+        "SECRET_KEY": DEV_SECRET_KEY,
+    }
+
+
+def load_demo_data(services: Services) -> list[Customer]:
+    """Demo customers, reps and an open case; loading twice changes nothing. Returns customers."""
+    demo = files("ivr").joinpath("demo")
+    region = services.settings.region
+    customers = read_customers(Path(str(demo.joinpath("customers.csv"))), region)
+    services.customers.save_all(customers)
+    services.reps.save_all(read_reps(Path(str(demo.joinpath("reps.csv"))), region))
+    for phone, owner, subject, category in DEMO_CASES:
+        if not services.cases.open_for_caller(phone):
+            services.cases.open(phone, owner, subject, category)
+    return customers
+
+
+def simulator_config(
+    services: Services, ports: DevPorts, callers: list[Customer]
+) -> dict[str, object]:
+    """The simulator's configuration: this line, the reps as people who answer, the callers."""
+    settings = services.settings
+    return {
+        "host": ports.host,
+        "port": ports.simulator,
+        "line": {
+            "account_sid": settings.twilio_account_sid,
+            "auth_token": settings.twilio_auth_token,
+            "number": settings.support_number,
+            "voice_url": f"{ports.app_url}/voice/incoming",
+            "time_scale": 1.0,
+        },
+        "people": [
+            {"endpoint": rep.endpoint, "name": rep.id, "pickup": "answer", "presses": "1"}
+            for rep in services.reps.all()
+        ],
+        "callers": [{"phone": customer.phone, "name": customer.name} for customer in callers],
+    }
+
+
+def run(ports: DevPorts, inherited: dict[str, str]) -> int:
+    """Run everything until interrupted; return the exit status.
+
+    `inherited` is the environment the children start from (PATH, REDIS_URL, IVR_DATA_DIR...);
+    the Twilio variables are replaced by the simulator's.
+    """
+    overrides = dev_environment(ports)
+    environment = {**inherited, **overrides}
+    settings = Settings.load(**{name.lower(): value for name, value in overrides.items()})
+    services = Services.build(settings)
+    callers = load_demo_data(services)
+    config_path = settings.ivr_data_dir / "simulator.json"
+    config_path.write_text(json.dumps(simulator_config(services, ports, callers), indent=2))
+
+    python = sys.executable
+    children = [
+        subprocess.Popen(
+            [python, "-m", "ivr.cli", "serve", "--bind", f"{ports.host}:{ports.app}"],
+            env=environment,
+        ),
+        subprocess.Popen([python, "-m", "ivr.cli", "worker"], env=environment),
+        subprocess.Popen([python, "-m", "simulator", str(config_path)], env=environment),
+    ]
+    try:
+        _wait_until_up(f"{ports.app_url}/healthz", children)
+        _wait_until_up(f"{ports.simulator_url}/phone", children)
+        print(
+            "\nThe support line is running (Ctrl-C stops it):\n"
+            f"  dev phone   {ports.simulator_url}/phone   dial the line as a demo customer\n"
+            f"  web app     {ports.app_url}   (Twilio webhooks under /voice)\n"
+            f"  health      {ports.app_url}/healthz\n",
+            flush=True,
+        )
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def _wait_until_up(url: str, children: list[subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            raise RuntimeError("a part of the line stopped while starting; see the output above")
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up in {STARTUP_TIMEOUT_SECONDS:.0f} s")
