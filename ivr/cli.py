@@ -9,6 +9,7 @@ from typing import Any
 import click
 from rq import Worker
 
+from callflows import FlowError, load_flow
 from crm.imports import CsvImportError, read_customers, read_reps
 from crm.models import Presence
 from crm.phones import InvalidPhoneNumber, to_e164
@@ -73,6 +74,17 @@ def dev(port: int, simulator_port: int) -> None:
 
     # The children start from this environment; only the Twilio variables are replaced.
     raise SystemExit(run(DevPorts(app=port, simulator=simulator_port), dict(os.environ)))
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def check(path: Path) -> None:
+    """Lint a call flow: the menu rules callers rely on, with the path of every problem."""
+    try:
+        flow = load_flow(path)
+    except FlowError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}: {flow.name!r} is a good call flow ({len(flow.menus)} menus)")
 
 
 @main.group(name="import")

@@ -3,31 +3,43 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from simulator import rest
+from simulator import devphone, rest
+from simulator.devphone import Caller
 from simulator.people import Person
 from simulator.switch import Call, LineConfig, Switch
 
 
-def create_simulator_app(switch: Switch) -> Flask:
-    """The simulator's web app: Twilio's REST paths, plus the dev phone when present."""
+def create_simulator_app(switch: Switch, callers: Sequence[Caller] = ()) -> Flask:
+    """The simulator's web app: Twilio's REST paths, and the dev phone at `/phone`.
+
+    `callers` are the demo customers the dev phone offers to call as.
+    """
     app = Flask(__name__)
     app.extensions["switch"] = switch
+    app.config[devphone.CALLERS] = list(callers)
     app.register_blueprint(rest.bp)
+    app.register_blueprint(devphone.bp)
     return app
 
 
 class Simulator:
     """A simulated Twilio account with its HTTP server; use as a context manager in tests."""
 
-    def __init__(self, config: LineConfig, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        config: LineConfig,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        callers: Sequence[Caller] = (),
+    ) -> None:
         self.switch = Switch(config)
-        self._server: BaseWSGIServer = make_server(
-            host, port, create_simulator_app(self.switch), threaded=True
-        )
+        self.app = create_simulator_app(self.switch, callers)
+        self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True)
         self.url = f"http://{host}:{self._server.server_port}"
         self.switch.base_url = self.url
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -49,8 +61,12 @@ class Simulator:
         self._server.shutdown()
 
     def serve_forever(self) -> None:
-        """Answer REST requests in this thread until interrupted (the `python -m` entry)."""
-        self._server.serve_forever()
+        """Answer requests in this thread until interrupted (the `python -m simulator` entry)."""
+        try:
+            self._server.serve_forever()
+        finally:
+            self.switch.hang_up_all()
+            self._server.server_close()
 
     def call(self, from_: str, interactive: bool = False) -> Call:
         """Phone the line from `from_`."""

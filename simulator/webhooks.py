@@ -47,7 +47,7 @@ class WebhookClient:
                 )
         except requests.RequestException as exc:
             raise WebhookError(f"{method} {url} failed: {exc}") from exc
-        if response.status_code != 200:
+        if not 200 <= response.status_code < 300:
             raise WebhookError(
                 f"{method} {url} answered {response.status_code}: {response.text[:300]}"
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,15 +102,16 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def line(settings: Settings) -> Iterator[Line]:
-    """The running line: app on a real port, Twilio simulated; fails on anything Twilio flags."""
+@contextmanager
+def running_line(settings: Settings) -> Iterator[Line]:
+    """The app on a real port with the simulator in front; fails on anything Twilio flags."""
     app_url = f"http://127.0.0.1:{_free_port()}"
     config = LineConfig(
         account_sid=settings.twilio_account_sid,
         auth_token=settings.twilio_auth_token,
         number=settings.support_number,
         voice_url=f"{app_url}/voice/incoming",
+        status_callback_url=f"{app_url}/voice/status",
         idle_timeout_seconds=15,
     )
     with Simulator(config) as sim:
@@ -127,3 +129,10 @@ def line(settings: Settings) -> Iterator[Line]:
                 call.wait()
             server.shutdown()
         assert sim.errors == [], "Twilio would have flagged: " + "; ".join(sim.errors)
+
+
+@pytest.fixture
+def line(settings: Settings) -> Iterator[Line]:
+    """The running line with the shipped call flow and the suite's Redis."""
+    with running_line(settings) as running:
+        yield running

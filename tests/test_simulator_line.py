@@ -28,8 +28,11 @@ def test_app_refuses_a_simulator_with_the_wrong_auth_token(line: Line) -> None:
     call = line.call("+14155550100")
     error = call.expect("error")
     assert "403" in error.text
+    call.expect_ended()
     assert line.services.calls.get(call.sid) is None
-    line.sim.errors.clear()  # the refusal is what this test expects
+    # Both the call's webhook and its status callback were refused: what this test expects.
+    assert len(line.sim.errors) == 2 and all("403" in e for e in line.sim.errors)
+    line.sim.errors.clear()
 
 
 def test_rest_client_places_a_call_the_person_answers(line: Line) -> None:

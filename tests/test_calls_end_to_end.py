@@ -1,0 +1,261 @@
+"""Every path of the shipped call flow, as phone calls through the simulator over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from crm.models import Customer, Presence, Rep
+from ivr.embedded_redis import RedisServer
+from ivr.settings import Settings
+from simulator.people import Pickup
+from tests.conftest import Line, running_line
+
+ADA = Customer(phone="+14155550100", name="Ada Lovelace", spend=Decimal(25000), account="A-1")
+SAM = Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x")
+UNKNOWN = "+14155550999"
+
+
+@pytest.fixture
+def staffed(line: Line) -> Line:
+    """The line with Ada as a customer and Sam as an available rep who answers his phone."""
+    line.services.customers.save_all([ADA])
+    line.services.reps.save_all([SAM])
+    line.services.reps.set_presence("sam", Presence.AVAILABLE)
+    line.sim.add_person(SAM.endpoint, name="sam")
+    return line
+
+
+def test_menu_offers_a_person_first(staffed: Line) -> None:
+    call = staffed.call(ADA.phone)
+    call.expect_say("Hello Ada, thanks for calling.")
+    menu = call.expect_say("press")
+    assert menu.text.startswith("To speak to a person, press 0")
+    call.expect_gather()
+
+
+def test_caller_with_open_case_rings_case_owner_first(staffed: Line) -> None:
+    case = staffed.services.cases.open(ADA.phone, "sam", "router drops the connection")
+    call = staffed.call(ADA.phone)
+    call.expect_say("Hello Ada")
+    call.expect_say("open case about router drops the connection")
+    call.expect_say("Connecting you to Sam")
+    call.expect_dial("sam")
+    call.expect_bridged("sam")
+    record = staffed.services.calls.get(call.sid)
+    assert record.path == ["incoming", "owner:sam"]
+    assert record.choices == {"case": case.reference}
+
+
+def test_busy_case_owner_puts_the_caller_in_line_for_the_next_person(staffed: Line) -> None:
+    staffed.services.cases.open(ADA.phone, "sam", "router")
+    staffed.services.reps.set_presence("sam", Presence.BUSY)
+    call = staffed.call(ADA.phone)
+    call.expect_say("Sam is not free right now")
+    call.expect_enqueue("support")
+    assert staffed.sim.switch.legs_to("sam") == []
+
+
+def test_case_owner_who_does_not_answer_hands_over_to_the_next_person(staffed: Line) -> None:
+    staffed.services.cases.open(ADA.phone, "sam", "router")
+    staffed.sim.switch.people[SAM.endpoint].pickup = Pickup.NO_ANSWER
+    call = staffed.call(ADA.phone)
+    call.expect_dial("sam")
+    call.expect_say("Sam could not pick up")
+    call.expect_enqueue("support")
+
+
+@pytest.mark.parametrize("answer", ["0", "agent", "representative", "a human please", "operator"])
+def test_zero_or_asking_for_a_person_reaches_the_queue(staffed: Line, answer: str) -> None:
+    call = staffed.call(UNKNOWN)
+    call.expect_gather()
+    if answer.isdigit():
+        call.press(answer)
+    else:
+        call.say(answer)
+    call.expect_say("Connecting you to a person")
+    call.expect_enqueue("support")
+
+
+def test_sub_menu_then_its_queue(staffed: Line) -> None:
+    call = staffed.call(UNKNOWN)
+    call.expect_gather()
+    call.press("2")
+    tech = call.expect_say("If your service is down, press 1")
+    assert tech.text.startswith("To speak to a person, press 0.")
+    call.press("1")
+    call.expect_enqueue("tech")
+    record = staffed.services.calls.get(call.sid)
+    assert record.choices == {"menu.main": "2", "menu.tech": "1"}
+    assert record.path == ["incoming", "menu:main:menu", "menu:tech:queue"]
+
+
+def test_zero_in_a_sub_menu_still_reaches_a_person(staffed: Line) -> None:
+    call = staffed.call(UNKNOWN)
+    call.press("2")
+    call.expect_say("If your service is down")
+    call.press("0")
+    call.expect_enqueue("tech")
+
+
+def test_manager_by_speech_from_a_sub_menu(staffed: Line) -> None:
+    call = staffed.call(UNKNOWN)
+    call.press("2")
+    call.expect_say("If your service is down")
+    call.say("I want to speak to a manager")
+    call.expect_say("Connecting you to a manager")
+    call.expect_enqueue("managers")
+
+
+def test_wrong_key_repeats_the_menu_once_then_reaches_a_person(staffed: Line) -> None:
+    call = staffed.call(UNKNOWN)
+    call.expect_gather()
+    call.press("7")
+    call.expect_say("Sorry, I didn't catch that.")
+    call.expect_say("To speak to a person, press 0")
+    call.expect_gather()
+    call.press("8")
+    call.expect_say("Let me get you to a person.")
+    call.expect_enqueue("support")
+    assert not any(event.kind == "hangup" for event in call.transcript)
+
+
+def test_silence_twice_reaches_a_person(staffed: Line) -> None:
+    call = staffed.call(UNKNOWN)
+    call.expect_gather()
+    call.stay_silent()
+    call.expect_say("Sorry, I didn't catch that.")
+    call.expect_gather()
+    call.stay_silent()
+    call.expect_enqueue("support")
+
+
+def test_unknown_caller_is_asked_for_the_case_reference_once(staffed: Line) -> None:
+    case = staffed.services.cases.open(ADA.phone, "sam", "router drops the connection")
+    number = case.reference.removeprefix("C-")
+    call = staffed.call(UNKNOWN)
+    call.press("3")
+    call.expect_say("Please enter your case number")
+    call.press(f"{number}#")
+    status = call.expect_say("about router drops the connection, is open")
+    assert "Sam is looking after it" in status.text
+    call.expect_gather()
+    call.press("3")  # asks again: the typed reference is remembered, not asked for
+    call.expect_say("about router drops the connection, is open")
+    asked = [text for text in call.heard() if "enter your case number" in text]
+    assert len(asked) == 1
+    assert staffed.services.calls.choices(call.sid)["case_reference"] == case.reference
+
+
+def test_unknown_case_reference_goes_to_a_person(staffed: Line) -> None:
+    call = staffed.call(UNKNOWN)
+    call.press("3")
+    call.expect_say("Please enter your case number")
+    call.press("99999#")
+    call.expect_say("I couldn't find that case.")
+    call.expect_enqueue("support")
+
+
+def test_known_caller_without_open_cases_hears_so(staffed: Line) -> None:
+    call = staffed.call(ADA.phone)
+    call.press("3")
+    call.expect_say("You have no open cases.")
+    call.expect_gather()
+
+
+def test_voicemail_promises_a_time_and_keeps_the_recording(staffed: Line) -> None:
+    call = staffed.call(UNKNOWN)
+    call.press("2")
+    call.expect_say("If your service is down")
+    call.press("2")
+    call.expect_say("We will call you back by")
+    call.expect_record()
+    call.say("My internet has been down since Monday")
+    call.press("#")
+    call.expect_say("Thank you. We will call you back by")
+    call.expect("hangup")
+    call.expect_ended()
+    choices = staffed.services.calls.choices(call.sid)
+    assert choices["promised_by"]
+    assert choices["recording"].startswith(staffed.sim.url)
+    assert "voicemail" in staffed.services.calls.get(call.sid).path
+
+
+def test_caller_on_hold_hears_the_place_and_can_leave_for_voicemail(staffed: Line) -> None:
+    call = staffed.call(UNKNOWN)
+    call.press("0")
+    call.expect_enqueue("support")
+    call.expect_say("You are number 1 in line.")
+    call.expect_say("press 1")
+    call.press("1")
+    call.expect("leave")
+    call.expect_say("We will call you back by")
+    call.expect_record()
+
+
+def test_status_callback_logs_the_outcome(staffed: Line) -> None:
+    call = staffed.call(UNKNOWN)
+    call.expect_gather()
+    call.hang_up()
+    call.expect_ended()
+    call.wait()
+    assert staffed.services.calls.get(call.sid).path[-1] == "status:completed"
+
+
+def closed_flow(tmp_path: Path) -> Path:
+    """The shipped flow with business hours that are closed today and tomorrow."""
+    today = datetime.now(UTC).date()
+    flow = Path("callflows/default.yaml").read_text()
+    hours = (
+        "hours:\n"
+        "  timezone: UTC\n"
+        "  weekly: {mon: [00:00-24:00], tue: [00:00-24:00], wed: [00:00-24:00],"
+        " thu: [00:00-24:00], fri: [00:00-24:00], sat: [00:00-24:00], sun: [00:00-24:00]}\n"
+        f"  holidays: [{today}, {today + timedelta(days=1)}]\n"
+        "  closed_message: We are closed for the holidays.\n"
+    )
+    path = tmp_path / "closed.yaml"
+    path.write_text(flow.replace("start: main\n", hours + "start: main\n"))
+    return path
+
+
+def test_after_hours_caller_hears_the_hours_and_leaves_a_voicemail(
+    settings: Settings, tmp_path: Path
+) -> None:
+    closed = settings.model_copy(update={"ivr_callflow": closed_flow(tmp_path)})
+    with running_line(closed) as line:
+        call = line.call(UNKNOWN)
+        call.expect_say("Thanks for calling.")
+        call.expect_say("We are closed for the holidays.")
+        promise = call.expect_say("We will call you back by")
+        assert " at " in promise.text  # a day and a time: the line opens the day after tomorrow
+        call.expect_record()
+        call.say("Please call me about my bill")
+        call.hang_up()
+        call.expect_ended()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis of this test's own, so it can be stopped mid-call."""
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_redis_going_away_mid_call_still_reaches_a_person(
+    settings: Settings, own_redis: RedisServer
+) -> None:
+    with running_line(settings.model_copy(update={"redis_url": own_redis.url})) as line:
+        call = line.call(UNKNOWN)
+        call.expect_gather()
+        own_redis.stop()
+        call.press("1")
+        call.expect_say("Connecting you to a person")
+        call.expect_enqueue("support")
+        call.expect_say("You are number 1 in line.")
