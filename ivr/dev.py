@@ -8,6 +8,7 @@ simulator is started as its own program: the app never imports it, it only hears
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 import requests
 
 from crm.imports import read_customers, read_reps
-from crm.models import Customer
+from crm.models import Customer, Presence
 from ivr.services import Services
 from ivr.settings import Settings
 
@@ -62,12 +63,18 @@ def dev_environment(ports: DevPorts) -> dict[str, str]:
 
 
 def load_demo_data(services: Services) -> list[Customer]:
-    """Demo customers, reps and an open case; loading twice changes nothing. Returns customers."""
+    """Demo customers, available reps and an open case; loading twice changes nothing.
+
+    Returns the customers, the dev phone's callers.
+    """
     demo = files("ivr").joinpath("demo")
     region = services.settings.region
     customers = read_customers(Path(str(demo.joinpath("customers.csv"))), region)
     services.customers.save_all(customers)
-    services.reps.save_all(read_reps(Path(str(demo.joinpath("reps.csv"))), region))
+    reps = read_reps(Path(str(demo.joinpath("reps.csv"))), region)
+    services.reps.save_all(reps)
+    for rep in reps:  # so the demo's fast track to a case owner rings them
+        services.reps.set_presence(rep.id, Presence.AVAILABLE)
     for phone, owner, subject, category in DEMO_CASES:
         if not services.cases.open_for_caller(phone):
             services.cases.open(phone, owner, subject, category)
@@ -111,6 +118,8 @@ def run(ports: DevPorts, inherited: dict[str, str]) -> int:
     config_path = settings.ivr_data_dir / "simulator.json"
     config_path.write_text(json.dumps(simulator_config(services, ports, callers), indent=2))
 
+    # `timeout`, systemd and friends stop us with SIGTERM: stop the children as for Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
     python = sys.executable
     children = [
         subprocess.Popen(
@@ -143,6 +152,10 @@ def run(ports: DevPorts, inherited: dict[str, str]) -> int:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _wait_until_up(url: str, children: list[subprocess.Popen[bytes]]) -> None:
