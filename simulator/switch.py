@@ -26,7 +26,7 @@ from simulator.webhooks import WebhookClient, WebhookError
 
 API_VERSION = "2010-04-01"
 WORDS_PER_SECOND = 2.5
-# A call that fetches more documents than this is going round in circles.
+# A call that fetches more documents than this without waiting (on hold) is going round in circles.
 MAX_DOCUMENTS_PER_CALL = 200
 EXPECT_TIMEOUT_SECONDS = 10.0
 
@@ -97,6 +97,16 @@ class _BridgeEnded:
 
 class _Ended(Exception):
     """The leg is over (hung up, rejected, or completed by REST)."""
+
+
+class _HungUpOnDial(_Ended):
+    """The caller hung up during a `<Dial>`: what had been dialled so far."""
+
+    def __init__(self, outcome: str, dialled: Call | None, seconds: int) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
+        self.dialled = dialled
+        self.seconds = seconds
 
 
 class _Transfer(Exception):
@@ -330,7 +340,8 @@ class Call:
                 self._pause(20)
                 self._set_status(self.person.pickup.value)
                 return
-            self._set_status("in-progress")
+            # Twilio asks an inbound call's voice URL while it still rings; the answer picks it up.
+            self._set_status("ringing" if self.direction == "inbound" else "in-progress")
             self._notify_status("answered")
             if twiml is not None or url is not None:
                 self._follow_from(_Next(url or "", method, {}, body=twiml))
@@ -359,6 +370,8 @@ class Call:
         if body is None:
             params = {**self.params(), **step.params}
             body = self.switch.webhooks.request(step.url, params, step.method)
+        if self.status == "ringing":
+            self._set_status("in-progress")
         return self._execute(parse(body, step.context), step.context, step.url)
 
     def _execute(self, verbs: tuple[Verb, ...], context: Context, url: str) -> _Next | None:
@@ -384,7 +397,14 @@ class Call:
             "CallStatus": self.status,
             "Direction": self.direction,
             "ApiVersion": API_VERSION,
+            **({"ParentCallSid": self.parent.sid} if self.parent is not None else {}),
         }
+
+    def _post_after_hangup(self, url: str, params: Mapping[str, str], method: str) -> None:
+        """Tell an action URL how things ended once the caller is gone (its answer is unused)."""
+        if self.status in ("in-progress", "ringing"):
+            self._set_status("completed")
+        self.switch.webhooks.request(url, {**self.params(), **params}, method)
 
     # ----- verbs -----
 
@@ -406,16 +426,22 @@ class Call:
             getattr(self, f"_do_{child.name.lower()}")(child, context, url)
         modes = (verb.attr("input", "dtmf") or "dtmf").split()
         self._log("gather", verb.attr("action", "") or "", input=" ".join(modes))
-        answer = self._await_input(verb.int_attr("timeout", 5), gather=True)
         action = verb.attr("action") or url
         method = verb.attr("method", "POST") or "POST"
-        if answer.kind == "digits" and "dtmf" in modes:
-            digits = _gathered_digits(answer.value, verb)
-            return _Next(action, method, {"Digits": digits, "FinishedOnKey": ""}, context)
-        if answer.kind == "speech" and "speech" in modes:
-            return _Next(
-                action, method, {"SpeechResult": answer.value, "Confidence": "0.92"}, context
-            )
+        while True:
+            answer = self._await_input(verb.int_attr("timeout", 5), gather=True)
+            if answer.kind == "digits" and "dtmf" in modes:
+                digits, finished_on = _gathered_digits(answer.value, verb)
+                if not digits:
+                    break  # the finish key alone is no input
+                params = {"Digits": digits, "FinishedOnKey": finished_on}
+                return _Next(action, method, params, context)
+            if answer.kind == "speech" and "speech" in modes:
+                params = {"SpeechResult": answer.value, "Confidence": "0.92"}
+                return _Next(action, method, params, context)
+            if answer.kind == "silence" or self._answers_by_itself():
+                break
+            # Input of a kind this Gather does not listen for goes unheard; it keeps listening.
         if verb.bool_attr("actionOnEmptyResult", False):
             return _Next(action, method, {}, context)
         return None
@@ -471,7 +497,7 @@ class Call:
         action = verb.attr("action") or url
         method = verb.attr("method", "POST") or "POST"
         if hung_up:
-            self.switch.webhooks.request(action, {**self.params(), **params}, method)
+            self._post_after_hangup(action, params, method)
             raise _Ended
         return _Next(action, method, params)
 
@@ -482,18 +508,31 @@ class Call:
             self.queue = line
         self._log("enqueue", line.name, sid=line.sid)
         entered = time.monotonic()
-        result = "hangup"
         try:
             self._hold(verb, line, entered)
         except _Left:
             result = "leave"
         except _Bridged as bridged:
             self._leave_queue()
-            self._talk(bridged.message)
+            try:
+                self._talk(bridged.message)
+            except _Ended:
+                # Hanging up on the person who took the call still counts as bridged.
+                self._post_queue_result(verb, line, "bridged", entered, gone=True)
+                raise
+            except _Transfer:
+                self._post_queue_result(verb, line, "redirected-from-bridged", entered)
+                raise
             result = "bridged"
         except _Ended:
             self._leave_queue()
-            self._post_queue_result(verb, line, "hangup", entered)
+            self._post_queue_result(verb, line, "hangup", entered, gone=True)
+            raise
+        except _Transfer:
+            # A REST redirect took the caller out of line: the action hears of it, the new
+            # document runs.
+            self._leave_queue()
+            self._post_queue_result(verb, line, "redirected", entered)
             raise
         finally:
             self._leave_queue()
@@ -512,6 +551,8 @@ class Call:
             else:
                 self._log("play", "default hold music")
             self._pause(0, at_least=self.switch.config.hold_round_seconds)
+            # A round of hold music takes time, so holding for long is not a loop.
+            self._documents = 0
 
     def _wait_params(self, line: Queue, entered: float) -> dict[str, str]:
         with self.switch.lock:
@@ -527,8 +568,9 @@ class Call:
         }
 
     def _post_queue_result(
-        self, verb: Verb, line: Queue, result: str, entered: float
+        self, verb: Verb, line: Queue, result: str, entered: float, gone: bool = False
     ) -> _Next | None:
+        """The Enqueue action: the next document after leave/bridged, else a notice only."""
         action = verb.attr("action")
         if not action:
             return None
@@ -538,10 +580,13 @@ class Call:
             "QueueTime": str(round(time.monotonic() - entered)),
         }
         method = verb.attr("method", "POST") or "POST"
-        if result == "hangup":
-            self.switch.webhooks.request(action, {**self.params(), **params}, method)
+        if gone:
+            self._post_after_hangup(action, params, method)
             return None
-        return _Next(action, method, params)
+        if result in ("leave", "bridged"):
+            return _Next(action, method, params)
+        self.switch.webhooks.request(action, {**self.params(), **params}, method)
+        return None
 
     def _do_dial(self, verb: Verb, context: Context, url: str) -> _Next | None:
         nouns = verb.children or (Verb("Number", {}, verb.text, ()),)
@@ -550,21 +595,25 @@ class Call:
         for noun in nouns:
             try:
                 outcome, dialled, seconds = self._dial_noun(verb, noun)
+            except _HungUpOnDial as gone:
+                caller_hung_up = True
+                outcome, dialled, seconds = gone.outcome, gone.dialled, gone.seconds
             except _Ended:
                 caller_hung_up = True
-                outcome = "completed"
-            if outcome == "completed":
+                outcome = outcome if outcome in ("completed", "answered") else "no-answer"
+            if outcome in ("completed", "answered") or caller_hung_up:
                 break
         params = {
             "DialCallStatus": outcome,
             "DialCallSid": dialled.sid if dialled else "",
             "DialCallDuration": str(seconds),
+            "DialBridged": "true" if outcome in ("completed", "answered") else "false",
         }
         action = verb.attr("action")
         method = verb.attr("method", "POST") or "POST"
         if caller_hung_up:
             if action:
-                self.switch.webhooks.request(action, {**self.params(), **params}, method)
+                self._post_after_hangup(action, params, method)
             raise _Ended
         return _Next(action, method, params) if action else None
 
@@ -644,7 +693,7 @@ class Call:
                 return "completed", other, bridge.seconds
             if isinstance(item, _HangUp):
                 bridge.end()
-                raise _Ended
+                raise _HungUpOnDial("completed", other, bridge.seconds)
             if isinstance(item, _Redirect):
                 bridge.end()
                 raise _Transfer(item.url, item.method)
@@ -659,13 +708,17 @@ class Call:
         while True:
             item = self._next_message(None)
             if isinstance(item, _HangUp):
-                raise _Ended
+                raise _HungUpOnDial("answered", None, max(1, round(time.monotonic() - started)))
             if isinstance(item, _Redirect):
                 raise _Transfer(item.url, item.method)
             if isinstance(item, _BridgeEnded):
-                return "completed", None, max(1, round(time.monotonic() - started))
+                # Twilio reports a dialled conference as answered, not completed.
+                return "answered", None, max(1, round(time.monotonic() - started))
 
     # ----- waiting -----
+
+    def _answers_by_itself(self) -> bool:
+        return self.person is not None and self.person.presses is not None
 
     def _await_input(self, timeout: int, gather: bool) -> _Input:
         if self.person is not None and self.person.presses is not None and gather:
@@ -938,12 +991,18 @@ def _matches(event: Event, kind: str, text: str, detail: Mapping[str, str]) -> b
     )
 
 
-def _gathered_digits(pressed: str, verb: Verb) -> str:
-    finish = verb.attr("finishOnKey", "#")
-    if finish and finish in pressed:
-        pressed = pressed.split(finish, 1)[0]
+def _gathered_digits(pressed: str, verb: Verb) -> tuple[str, str]:
+    """The Digits a Gather reports for these key presses, and the finish key if it ended it."""
+    finish = verb.attr("finishOnKey", "#") or ""
     limit = verb.attr("numDigits")
-    return pressed[: int(limit)] if limit else pressed
+    digits = ""
+    for key in pressed:
+        if finish and key == finish:
+            return digits, key
+        digits += key
+        if limit and len(digits) >= int(limit):
+            break
+    return digits, ""
 
 
 def _endpoint_of(noun: Verb) -> str:
