@@ -88,6 +88,7 @@ def serve(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes
             return process
         except requests.RequestException:
             time.sleep(0.1)
+    process.terminate()
     raise RuntimeError(f"{target} did not start")
 
 

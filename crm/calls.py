@@ -7,17 +7,17 @@ so each later webhook adds to them without reading the record back.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib.resources import files
 
 from redis import Redis
 from redis.client import Pipeline
 
 from crm.keys import Keys
 from crm.models import CallRecord
+from crm.scripts import LuaScript, run_scripts
 
 # Call records outlive the call long enough for reports and disputes, not forever.
 CALL_RECORD_TTL_SECONDS = 90 * 24 * 3600
-_START_CALL = files("crm").joinpath("lua/start_call.lua").read_text()
+START_CALL = LuaScript("start_call")
 
 
 class CallLog:
@@ -26,11 +26,11 @@ class CallLog:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self._redis = redis
         self._keys = keys
-        self._start = redis.register_script(_START_CALL)
 
     def queue_start(self, pipe: Pipeline, record: CallRecord, first_step: str) -> None:
         """Add "log this call, if new" to a pipeline, so it shares the webhook's round trip."""
-        self._start(
+        START_CALL.queue(
+            pipe,
             keys=[
                 self._keys.call(record.call_sid),
                 self._keys.call_path(record.call_sid),
@@ -43,14 +43,13 @@ class CallLog:
                 record.call_sid,
                 record.caller_id,
             ],
-            client=pipe,
         )
 
     def start(self, record: CallRecord, first_step: str) -> bool:
         """Log a new call; False (and nothing changed) if this CallSid is already logged."""
-        with self._redis.pipeline(transaction=False) as pipe:
-            self.queue_start(pipe, record, first_step)
-            (created,) = pipe.execute()
+        (created,) = run_scripts(
+            self._redis, lambda pipe: self.queue_start(pipe, record, first_step), [START_CALL]
+        )
         return bool(created)
 
     def record_step(

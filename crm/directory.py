@@ -1,18 +1,29 @@
-"""Caller identification: from a caller ID to a customer, their tier and their open cases."""
+"""Caller identification: from a caller ID to a customer, their tier, open cases and owners."""
 
 from __future__ import annotations
 
-from importlib.resources import files
+from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 from redis import Redis
 from redis.client import Pipeline
 
-from crm.calls import CallLog
+from crm.calls import START_CALL, CallLog
 from crm.keys import Keys
-from crm.models import CallRecord, Case, Customer, Tier, TierThresholds
+from crm.models import CallRecord, Case, Customer, Presence, Rep, Tier, TierThresholds
+from crm.scripts import LuaScript, run_scripts
 
-_IDENTIFY = files("crm").joinpath("lua/identify.lua").read_text()
+IDENTIFY = LuaScript("identify")
+_FIELDS_PER_CASE = 3  # case, owner, owner's presence
+
+
+class CaseOwner(BaseModel):
+    """The rep who owns a case and whether they can take a call now."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rep: Rep | None
+    presence: Presence = Presence.OFFLINE
 
 
 class Caller(BaseModel):
@@ -24,11 +35,16 @@ class Caller(BaseModel):
     customer: Customer | None = None
     tier: Tier = Tier.STANDARD
     open_cases: tuple[Case, ...] = ()
+    owners: Mapping[str, CaseOwner] = {}
 
     @property
     def known(self) -> bool:
         """True when caller ID matched a customer."""
         return self.customer is not None
+
+    def owner_of(self, case: Case) -> CaseOwner:
+        """The owner of one of the caller's open cases."""
+        return self.owners.get(case.owner, CaseOwner(rep=None))
 
 
 class Directory:
@@ -38,37 +54,48 @@ class Directory:
         self._redis = redis
         self._keys = keys
         self._thresholds = thresholds
-        self._identify = redis.register_script(_IDENTIFY)
 
     def identify(self, phone: str | None) -> Caller:
         """Look a caller up by E.164 number; None (withheld, browser, SIP) is an unknown caller."""
         if phone is None:
             return Caller(phone=None)
-        with self._redis.pipeline(transaction=False) as pipe:
-            self.queue_identify(pipe, phone)
-            (found,) = pipe.execute()
+        (found,) = run_scripts(
+            self._redis, lambda pipe: self.queue_identify(pipe, phone), [IDENTIFY]
+        )
         return self.caller_from(phone, found)
 
     def queue_identify(self, pipe: Pipeline, phone: str) -> None:
         """Add the lookup of `phone` to a pipeline; read its result with `caller_from`."""
-        self._identify(
-            keys=[self._keys.customer(phone), self._keys.open_cases_of_caller(phone)],
-            args=[self._keys.case("")],
-            client=pipe,
+        IDENTIFY.queue(
+            pipe,
+            keys=[
+                self._keys.customer(phone),
+                self._keys.open_cases_of_caller(phone),
+                self._keys.presence,
+            ],
+            args=[self._keys.case(""), self._keys.rep("")],
         )
 
     def caller_from(self, phone: str, found: list[str | None]) -> Caller:
         """The caller described by a `queue_identify` result."""
-        raw_customer, *raw_cases = found
+        raw_customer, *per_case = found
         customer = Customer.model_validate_json(raw_customer) if raw_customer else None
-        cases = sorted(
-            (Case.model_validate_json(raw) for raw in raw_cases), key=lambda case: case.created_at
-        )
+        cases: list[Case] = []
+        owners: dict[str, CaseOwner] = {}
+        for index in range(0, len(per_case), _FIELDS_PER_CASE):
+            raw_case, raw_owner, presence = per_case[index : index + _FIELDS_PER_CASE]
+            case = Case.model_validate_json(raw_case)
+            cases.append(case)
+            owners[case.owner] = CaseOwner(
+                rep=Rep.model_validate_json(raw_owner) if raw_owner else None,
+                presence=Presence(presence) if presence else Presence.OFFLINE,
+            )
         return Caller(
             phone=phone,
             customer=customer,
             tier=self._thresholds.tier_for(customer.spend) if customer else Tier.STANDARD,
-            open_cases=tuple(cases),
+            open_cases=tuple(sorted(cases, key=lambda case: case.created_at)),
+            owners=owners,
         )
 
 
@@ -76,11 +103,14 @@ def receive_call(
     redis: Redis, directory: Directory, calls: CallLog, record: CallRecord, first_step: str
 ) -> Caller:
     """Identify a new call's caller and log the call, together in one round trip."""
-    if record.from_number is None:
+    phone = record.from_number
+    if phone is None:
         calls.start(record, first_step)
         return Caller(phone=None)
-    with redis.pipeline(transaction=False) as pipe:
-        directory.queue_identify(pipe, record.from_number)
+
+    def build(pipe: Pipeline) -> None:
+        directory.queue_identify(pipe, phone)
         calls.queue_start(pipe, record, first_step)
-        found, _ = pipe.execute()
-    return directory.caller_from(record.from_number, found)
+
+    found, _ = run_scripts(redis, build, [IDENTIFY, START_CALL])
+    return directory.caller_from(phone, found)

@@ -7,6 +7,8 @@ normalised here once, at the edge.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 # Twilio's stand-ins for a withheld or unavailable caller ID. `+266696687` spells "ANONYMOUS"
@@ -18,6 +20,7 @@ class InvalidPhoneNumber(ValueError):
     """Raised when text that must be a phone number is not a valid one."""
 
 
+@lru_cache(maxsize=65536)  # parsing is slow and callers call again: remember recent numbers
 def to_e164(raw: str, region: str = "US") -> str:
     """Return `raw` as an E.164 number, or raise `InvalidPhoneNumber` saying why.
 
@@ -51,6 +54,7 @@ def caller_e164(raw: str | None, region: str = "US") -> str | None:
         return None
 
 
+@lru_cache(maxsize=256)
 def region_of(e164: str) -> str:
     """Return the ISO region of an E.164 number (e.g. `US`), used as the default for others."""
     return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or "US"

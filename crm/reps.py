@@ -60,15 +60,6 @@ class RepRepository:
         self.require(rep_id)
         self._redis.hset(self._keys.presence, rep_id, presence.value)
 
-    def with_presence(self, rep_id: str) -> tuple[Rep | None, Presence]:
-        """A rep and their presence, in one round trip."""
-        with self._redis.pipeline(transaction=False) as pipe:
-            pipe.get(self._keys.rep(rep_id))
-            pipe.hget(self._keys.presence, rep_id)
-            raw, presence = pipe.execute()
-        rep = Rep.model_validate_json(raw) if raw else None
-        return rep, Presence(presence) if presence else Presence.OFFLINE
-
     def presence(self, rep_id: str) -> Presence:
         """A rep's presence; a rep never seen is offline."""
         value = self._redis.hget(self._keys.presence, rep_id)

@@ -28,8 +28,8 @@ from callflows import (
 )
 from callflows.navigate import Chosen, ToAPerson, TryAgain, answer
 from callflows.promises import callback_deadline, spoken_time, utc_now
-from crm.directory import receive_call
-from crm.models import CallRecord, Case, Presence
+from crm.directory import CaseOwner, receive_call
+from crm.models import CallRecord, Case, Presence, Rep
 from ivr.services_access import services
 from ivr.signing import twilio_signed
 from ivr.twiml import twiml
@@ -101,26 +101,26 @@ def incoming() -> Response:
         closed = flow.hours.closed_message if flow.hours else ""
         return twiml(voicemail(now, greeting, closed))
     if caller.open_cases:
-        return twiml(to_case_owner(call, caller.open_cases[-1], greeting))
+        case = caller.open_cases[-1]
+        return twiml(to_case_owner(case, caller.owner_of(case), greeting))
     return twiml(render.menu(flow, flow.start, link("voice.menu", menu=flow.start), [greeting]))
 
 
-def to_case_owner(call: TwilioCall, case: Case, greeting: str) -> VoiceResponse:
+def to_case_owner(case: Case, owner: CaseOwner, greeting: str) -> VoiceResponse:
     """Principle 3: a caller with an open case goes straight to the rep who owns it."""
-    rep, presence = services().reps.with_presence(case.owner)
-    services().calls.record_step(call.call_sid, f"owner:{case.owner}", {"case": case.reference})
     about = f"I see you have an open case about {case.subject}."
-    if rep is None or presence is not Presence.AVAILABLE:
+    rep = owner.rep
+    if rep is None or owner.presence is not Presence.AVAILABLE:
         who = render.first_name(rep.name) if rep else "The person on your case"
         return enqueue(
             SUPPORT_QUEUE, greeting, about, f"{who} is not free right now.", render.CONNECTING
         )
-    owner = render.first_name(rep.name)
+    name = render.first_name(rep.name)
     return render.dial(
         services().flow,
         rep.endpoint,
-        action_url=link("voice.owner_result", owner=owner),
-        before=[greeting, about, f"Connecting you to {owner}, who is looking after it."],
+        action_url=link("voice.owner_result", case=case.reference, owner=rep.id),
+        before=[greeting, about, f"Connecting you to {name}, who is looking after it."],
     )
 
 
@@ -130,11 +130,15 @@ def owner_result() -> Response:
     """After ringing the case owner: done if they talked, else the next free person."""
     call = current_call()
     status = request.form.get("DialCallStatus", "")
-    services().calls.record_step(call.call_sid, f"owner-result:{status}")
+    owner = request.args.get("owner", "")
+    services().calls.record_step(
+        call.call_sid, f"owner:{owner}:{status}", {"case": request.args.get("case", "")}
+    )
     if status == "completed":
         return twiml(render.goodbye(services().flow))
-    owner = request.args.get("owner", "The person on your case")
-    return twiml(enqueue(SUPPORT_QUEUE, f"{owner} could not pick up.", render.CONNECTING))
+    rep = services().reps.get(owner)
+    who = render.first_name(rep.name) if rep else "The person on your case"
+    return twiml(enqueue(SUPPORT_QUEUE, f"{who} could not pick up.", render.CONNECTING))
 
 
 @bp.post("/menu")
@@ -194,7 +198,8 @@ def case_status(call: TwilioCall, menu_name: str) -> VoiceResponse:
     again = link("voice.menu", menu=menu_name)
     flow = services().flow
     if caller.open_cases:
-        return render.menu(flow, menu_name, again, [status_of(c) for c in caller.open_cases])
+        statuses = [status_of(case, caller.owner_of(case).rep) for case in caller.open_cases]
+        return render.menu(flow, menu_name, again, statuses)
     typed = services().calls.choices(call.call_sid).get("case_reference")
     if typed:
         return read_typed_case(typed, menu_name)
@@ -223,12 +228,12 @@ def read_typed_case(reference: str, menu_name: str) -> VoiceResponse:
     if case is None:
         return enqueue(SUPPORT_QUEUE, "I couldn't find that case.", render.TO_A_PERSON)
     flow = services().flow
-    return render.menu(flow, menu_name, link("voice.menu", menu=menu_name), [status_of(case)])
+    status = status_of(case, services().reps.get(case.owner))
+    return render.menu(flow, menu_name, link("voice.menu", menu=menu_name), [status])
 
 
-def status_of(case: Case) -> str:
+def status_of(case: Case, rep: Rep | None) -> str:
     """One case's status as a sentence: reference, subject, status and who looks after it."""
-    rep = services().reps.get(case.owner)
     owner = render.first_name(rep.name) if rep else "A member of our team"
     return (
         f"Your case {render.spelled(case.reference)}, about {case.subject}, is {case.status}."

@@ -1,10 +1,16 @@
--- Who is calling, in one round trip: the customer record and every open case of theirs.
--- KEYS[1] customer JSON, KEYS[2] set of open case references; ARGV[1] prefix of case keys.
+-- Who is calling, in one round trip: the customer record, every open case of theirs, and each
+-- case owner's record and presence (so the call can go straight to the owner).
+-- KEYS[1] customer JSON, KEYS[2] set of open case references, KEYS[3] presence hash;
+-- ARGV[1] prefix of case keys, ARGV[2] prefix of rep keys.
+-- Returns: customer, then per case: case JSON, owner JSON, owner presence (missing ones nil).
 local found = {redis.call('GET', KEYS[1])}
 for _, reference in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   local case = redis.call('GET', ARGV[1] .. reference)
   if case then
+    local owner = cjson.decode(case)['owner']
     table.insert(found, case)
+    table.insert(found, redis.call('GET', ARGV[2] .. owner))
+    table.insert(found, redis.call('HGET', KEYS[3], owner))
   end
 end
 return found
