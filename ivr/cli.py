@@ -9,7 +9,7 @@ from typing import Any
 import click
 from rq import Worker
 
-from callflows import FlowError, load_flow
+from callflows import FlowError, default_flow_path, load_flow
 from crm.imports import CsvImportError, read_customers, read_reps
 from crm.models import Presence
 from crm.phones import InvalidPhoneNumber, to_e164
@@ -21,7 +21,7 @@ from ivr.settings import ConfigError, Settings
 def _services() -> Services:
     try:
         return Services.build(Settings.load())
-    except ConfigError as exc:
+    except (ConfigError, FlowError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -41,7 +41,8 @@ def serve(bind: str, workers: int) -> None:
 
     try:
         settings = Settings.load()
-    except ConfigError as exc:
+        load_flow(settings.ivr_callflow or default_flow_path())  # refuse a bad flow up front
+    except (ConfigError, FlowError) as exc:
         raise click.ClickException(str(exc)) from None
 
     class Server(BaseApplication):  # type: ignore[misc]

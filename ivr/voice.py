@@ -157,39 +157,40 @@ def menu() -> Response:
         request.form.get("Digits", ""),
         request.form.get("SpeechResult", ""),
     )
-    if isinstance(decision, TryAgain):
-        services().calls.record_step(call.call_sid, f"menu:{step.menu}:missed")
-        action = link("voice.menu", menu=step.menu, attempt=decision.attempt)
-        return twiml(render.menu(flow, step.menu, action, [render.SORRY]))
-    if isinstance(decision, ToAPerson):
-        services().calls.record_step(call.call_sid, f"menu:{step.menu}:missed-twice")
-        return twiml(enqueue(SUPPORT_QUEUE, render.TO_A_PERSON))
-    assert isinstance(decision, Chosen)
-    services().calls.record_step(
-        call.call_sid,
-        f"menu:{step.menu}:{decision.option.action}",
-        {f"menu.{step.menu}": decision.answer},
-    )
-    return twiml(perform(call, step.menu, decision.option))
+    match decision:
+        case TryAgain(attempt=attempt):
+            services().calls.record_step(call.call_sid, f"menu:{step.menu}:missed")
+            action = link("voice.menu", menu=step.menu, attempt=attempt)
+            return twiml(render.menu(flow, step.menu, action, [render.SORRY]))
+        case ToAPerson():
+            services().calls.record_step(call.call_sid, f"menu:{step.menu}:missed-twice")
+            return twiml(enqueue(SUPPORT_QUEUE, render.TO_A_PERSON))
+        case Chosen(option=option, answer=said):
+            services().calls.record_step(
+                call.call_sid, f"menu:{step.menu}:{option.action}", {f"menu.{step.menu}": said}
+            )
+            return twiml(perform(call, step.menu, option))
 
 
 def perform(call: TwilioCall, menu_name: str, option: Option) -> VoiceResponse:
     """Carry out a chosen menu option."""
     flow = services().flow
-    if isinstance(option, PersonOption):
-        return enqueue(option.queue or SUPPORT_QUEUE, render.CONNECTING)
-    if isinstance(option, QueueOption):
-        return enqueue(option.queue, render.CONNECTING)
-    if isinstance(option, MenuOption):
-        return render.menu(flow, option.menu, link("voice.menu", menu=option.menu))
-    if isinstance(option, CaseStatusOption):
-        return case_status(call, menu_name)
-    if isinstance(option, ManagerOption):
-        return enqueue(MANAGER_QUEUE, render.CONNECTING_MANAGER)
-    if isinstance(option, VoicemailOption):
-        return voicemail(utc_now())
-    assert isinstance(option, RepeatOption)
-    return render.menu(flow, menu_name, link("voice.menu", menu=menu_name))
+    match option:
+        case PersonOption(queue=queue):
+            return enqueue(queue or SUPPORT_QUEUE, render.CONNECTING)
+        case QueueOption(queue=queue):
+            return enqueue(queue, render.CONNECTING)
+        case MenuOption(menu=submenu):
+            return render.menu(flow, submenu, link("voice.menu", menu=submenu))
+        case CaseStatusOption():
+            return case_status(call, menu_name)
+        case ManagerOption():
+            return enqueue(MANAGER_QUEUE, render.CONNECTING_MANAGER)
+        case VoicemailOption():
+            return voicemail(utc_now())
+        case RepeatOption():
+            return render.menu(flow, menu_name, link("voice.menu", menu=menu_name))
+    raise TypeError(f"unhandled menu option {option!r}")
 
 
 def case_status(call: TwilioCall, menu_name: str) -> VoiceResponse:

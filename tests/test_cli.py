@@ -126,3 +126,35 @@ def test_missing_configuration_is_one_clear_line(env: dict[str, str], csv_file) 
     result = CliRunner().invoke(main, ["import", "customers", csv_file(CUSTOMERS)], env=env)
     assert result.exit_code != 0
     assert "TWILIO_AUTH_TOKEN is invalid" in result.output
+
+
+def test_check_accepts_the_shipped_flows(ivr) -> None:
+    for flow in ("callflows/default.yaml", "callflows/business_hours.yaml"):
+        result = ivr("check", flow)
+        assert result.exit_code == 0, result.output
+        assert "is a good call flow" in result.output
+
+
+def test_check_names_every_broken_rule(ivr, csv_file) -> None:
+    flow = (
+        "name: x\n"
+        "greeting: {known: 'Hi {first_name}', unknown: Hi}\n"
+        "start: main\n"
+        "menus:\n"
+        "  main:\n"
+        "    options:\n"
+        "      - {key: '1', say: For billing press 1., action: queue, queue: billing}\n"
+    )
+    result = ivr("check", csv_file(flow))
+    assert result.exit_code != 0
+    assert "menus.main.options: no person option" in result.output
+    assert "menus.main: no manager option" in result.output
+
+
+def test_a_broken_flow_stops_the_service_from_starting(ivr, env, csv_file) -> None:
+    broken = csv_file("name: x\nstart: main\nmenus: {}\n")
+    result = CliRunner().invoke(
+        main, ["reps", "presence", "sam", "busy"], env={**env, "IVR_CALLFLOW": broken}
+    )
+    assert result.exit_code != 0
+    assert "greeting" in result.output

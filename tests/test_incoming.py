@@ -94,3 +94,15 @@ def test_healthz_reports_redis(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json["redis"] == "ok"
+
+
+def test_menu_answer_for_an_unknown_menu_is_refused(client: FlaskClient) -> None:
+    response = signed_post(client, "/voice/menu?menu=nowhere", call_params(Digits="1"))
+    assert response.status_code == 400
+    assert b"unknown menu" in response.data
+
+
+def test_menu_answer_with_a_bad_attempt_is_refused(client: FlaskClient) -> None:
+    response = signed_post(client, "/voice/menu?menu=main&attempt=zero", call_params(Digits="1"))
+    assert response.status_code == 400
+    assert b"attempt" in response.data
