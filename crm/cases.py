@@ -32,15 +32,24 @@ class CaseRepository:
             owner=owner,
             subject=subject,
             category=category,
-            timeline=[CaseEvent(kind="opened", by=owner, text=subject)],
         )
         self.save(case)
+        self.add_event(case.reference, CaseEvent(kind="opened", by=owner, text=subject))
         return case
 
     def get(self, reference: str) -> Case | None:
         """The case with this reference, if any."""
         raw = self._redis.get(self._keys.case(reference.strip().upper()))
         return Case.model_validate_json(raw) if raw else None
+
+    def add_event(self, reference: str, event: CaseEvent) -> None:
+        """Append an event to a case's timeline."""
+        self._redis.rpush(self._keys.case_timeline(reference), event.model_dump_json())
+
+    def timeline(self, reference: str) -> list[CaseEvent]:
+        """A case's events, oldest first."""
+        raws = self._redis.lrange(self._keys.case_timeline(reference), 0, -1)
+        return [CaseEvent.model_validate_json(raw) for raw in raws]
 
     def open_for_caller(self, phone: str) -> list[Case]:
         """The open cases of the customer calling from `phone`, oldest first."""

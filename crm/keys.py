@@ -38,6 +38,10 @@ class Keys:
         """JSON of one case."""
         return f"{self.prefix}case:{reference}"
 
+    def case_timeline(self, reference: str) -> str:
+        """List of one case's events, oldest first."""
+        return f"{self.prefix}case:{reference}:timeline"
+
     @property
     def case_sequence(self) -> str:
         """Counter behind case references (C-1001, C-1002, ...)."""

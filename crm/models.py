@@ -133,7 +133,11 @@ class CaseEvent(Record):
 
 
 class Case(Record):
-    """A customer's problem, owned by the rep who took it until it is closed."""
+    """A customer's problem, owned by the rep who took it until it is closed.
+
+    Its timeline of events is kept beside it (`CaseRepository.timeline`), so reading a case on
+    every call costs the same however long its history grows.
+    """
 
     reference: CaseReference
     customer_phone: E164
@@ -145,7 +149,6 @@ class Case(Record):
     updated_at: datetime = Field(default_factory=utcnow)
     promised_by: datetime | None = None
     time_spent_seconds: int = Field(default=0, ge=0)
-    timeline: list[CaseEvent] = Field(default_factory=list)
 
 
 class CallRecord(Record):

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from ivr.services import Services
 from ivr.services_access import EXTENSION
+from ivr.sessions import LazySessionInterface
 from ivr.settings import Settings
 
 
@@ -15,6 +16,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.load()
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key
+    app.session_interface = LazySessionInterface()
     app.extensions[EXTENSION] = Services.build(settings)
 
     from ivr import health, voice

@@ -32,6 +32,12 @@ def test_references_count_up(staffed: Services) -> None:
     assert staffed.cases.get("c-1001") == first
 
 
+def test_a_new_case_starts_its_timeline(staffed: Services) -> None:
+    case = staffed.cases.open("+14155550100", "sam", "Router")
+    events = staffed.cases.timeline(case.reference)
+    assert [(e.kind, e.by, e.text) for e in events] == [("opened", "sam", "Router")]
+
+
 def test_identify_finds_customer_tier_and_open_cases(staffed: Services) -> None:
     case = staffed.cases.open("+14155550100", "sam", "Router")
     caller = staffed.directory.identify("+14155550100")
