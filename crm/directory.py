@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict
 from redis import Redis
 from redis.client import Pipeline
 
@@ -17,25 +17,27 @@ IDENTIFY = LuaScript("identify")
 _FIELDS_PER_CASE = 3  # case, owner, owner's presence
 
 
-class CaseOwner(BaseModel):
+@dataclass(frozen=True)
+class CaseOwner:
     """The rep who owns a case and whether they can take a call now."""
-
-    model_config = ConfigDict(frozen=True)
 
     rep: Rep | None
     presence: Presence = Presence.OFFLINE
 
 
-class Caller(BaseModel):
-    """What the line knows about whoever is calling; an unknown caller has no customer."""
+@dataclass(frozen=True)
+class Caller:
+    """What the line knows about whoever is calling; an unknown caller has no customer.
 
-    model_config = ConfigDict(frozen=True)
+    Assembled from records already validated on the way out of Redis, so a plain dataclass:
+    checking them again on every call would cost every caller time.
+    """
 
     phone: str | None
     customer: Customer | None = None
     tier: Tier = Tier.STANDARD
     open_cases: tuple[Case, ...] = ()
-    owners: Mapping[str, CaseOwner] = {}
+    owners: Mapping[str, CaseOwner] = field(default_factory=dict)
 
     @property
     def known(self) -> bool:
