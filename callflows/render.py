@@ -8,6 +8,7 @@ a Gather with an action, a queue, a recording, or a goodbye.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
@@ -21,9 +22,11 @@ HOLD_POSITION = "You are number {position} in line."
 HOLD_OFFER = "To leave a message and get a call back instead, press 1."
 VOICEMAIL_PROMPT = "Please leave your message after the tone, then hang up or press pound."
 RECORDED = "Thank you. We will call you back by {time}. Goodbye."
+NO_MESSAGE = "I didn't hear a message. Let me get you to a person."
 ASK_CASE_REFERENCE = "Please enter your case number, then press pound."
 GATHER_SECONDS = 5
-RECORD_MAX_SECONDS = 180
+# Twilio transcribes recordings of up to 120 seconds only.
+RECORD_MAX_SECONDS = 120
 # Seconds a rep's phone rings before the caller is offered the next person instead.
 RING_SECONDS = 20
 
@@ -105,27 +108,40 @@ def stay_in_queue() -> VoiceResponse:
     return VoiceResponse()
 
 
+@dataclass(frozen=True)
+class VoicemailLinks:
+    """Where Twilio reports a recorded message, and where a caller who said nothing goes."""
+
+    recorded: str
+    recording_status: str
+    transcription: str
+    no_message: str
+
+
 def voicemail(
-    flow: CallFlow,
-    promise: str,
-    action_url: str,
-    recording_url: str,
-    before: Sequence[str] = (),
+    flow: CallFlow, promise: str, links: VoicemailLinks, before: Sequence[str] = ()
 ) -> VoiceResponse:
-    """`before`, the promise, then record a message after the tone."""
+    """`before`, the promise, then record a message after the tone.
+
+    Twilio goes on past `<Record>` only when nothing was recorded: that caller is not hung up
+    on, but put through to a person.
+    """
+    speaker = Speaker(flow)
     document = VoiceResponse()
-    Speaker(flow).say(document, *before, f"We will call you back by {promise}.", VOICEMAIL_PROMPT)
+    speaker.say(document, *before, f"We will call you back by {promise}.", VOICEMAIL_PROMPT)
     document.record(
-        action=action_url,
+        action=links.recorded,
         method="POST",
         max_length=RECORD_MAX_SECONDS,
         finish_on_key="#",
         play_beep=True,
-        recording_status_callback=recording_url,
+        recording_status_callback=links.recording_status,
         recording_status_callback_method="POST",
         transcribe=True,
-        transcribe_callback=recording_url,
+        transcribe_callback=links.transcription,
     )
+    speaker.say(document, NO_MESSAGE)
+    document.redirect(links.no_message, method="POST")
     return document
 
 

@@ -17,6 +17,7 @@ from crm.scripts import LuaScript, run_scripts
 
 # Call records outlive the call long enough for reports and disputes, not forever.
 CALL_RECORD_TTL_SECONDS = 90 * 24 * 3600
+EVENTS_MAX_LENGTH = 1_000_000  # the audit stream keeps about this many events
 START_CALL = LuaScript("start_call")
 
 
@@ -42,6 +43,7 @@ class CallLog:
                 first_step,
                 record.call_sid,
                 record.caller_id,
+                EVENTS_MAX_LENGTH,
             ],
         )
 
@@ -55,8 +57,14 @@ class CallLog:
     def record_step(
         self, call_sid: str, step: str, choices: Mapping[str, str] | None = None
     ) -> None:
-        """Add a step to the call's path and remember what the caller chose or typed."""
+        """Add a step to the call's path, remember what the caller chose, and log it for reports."""
         with self._redis.pipeline(transaction=False) as pipe:
+            pipe.xadd(
+                self._keys.events,
+                {"event": "call.step", "call_sid": call_sid, "step": step, **(choices or {})},
+                maxlen=EVENTS_MAX_LENGTH,
+                approximate=True,
+            )
             pipe.rpush(self._keys.call_path(call_sid), step)
             pipe.expire(self._keys.call_path(call_sid), CALL_RECORD_TTL_SECONDS)
             if choices:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from redis import Redis
+from redis.client import Pipeline
 
 from crm.keys import Keys
 from crm.models import Case, CaseEvent, CaseStatus, utcnow
@@ -33,8 +34,11 @@ class CaseRepository:
             subject=subject,
             category=category,
         )
-        self.save(case)
-        self.add_event(case.reference, CaseEvent(kind="opened", by=owner, text=subject))
+        opened = CaseEvent(kind="opened", by=owner, text=subject)
+        with self._redis.pipeline(transaction=True) as pipe:
+            self._queue_write(pipe, None, case)
+            pipe.rpush(self._keys.case_timeline(case.reference), opened.model_dump_json())
+            pipe.execute()
         return case
 
     def get(self, reference: str) -> Case | None:
@@ -60,18 +64,30 @@ class CaseRepository:
         return self._load(self._redis.smembers(self._keys.open_cases_of_owner(rep_id)))
 
     def save(self, case: Case) -> None:
-        """Store a case and keep both open-case indexes true to its status, atomically."""
+        """Store a changed case and move it between the open-case indexes, atomically.
+
+        The case key is watched, so a concurrent change (a reassign racing a close) makes one
+        of them retry against the other's result instead of leaving a stale index behind.
+        """
         case.updated_at = utcnow()
-        previous = self.get(case.reference)
-        with self._redis.pipeline(transaction=True) as pipe:
-            if previous is not None:
-                pipe.srem(self._keys.open_cases_of_caller(previous.customer_phone), case.reference)
-                pipe.srem(self._keys.open_cases_of_owner(previous.owner), case.reference)
-            pipe.set(self._keys.case(case.reference), case.model_dump_json())
-            if case.status is CaseStatus.OPEN:
-                pipe.sadd(self._keys.open_cases_of_caller(case.customer_phone), case.reference)
-                pipe.sadd(self._keys.open_cases_of_owner(case.owner), case.reference)
-            pipe.execute()
+        key = self._keys.case(case.reference)
+
+        def write(pipe: Pipeline) -> None:
+            raw = pipe.get(key)
+            previous = Case.model_validate_json(raw) if raw else None
+            pipe.multi()
+            self._queue_write(pipe, previous, case)
+
+        self._redis.transaction(write, key)
+
+    def _queue_write(self, pipe: Pipeline, previous: Case | None, case: Case) -> None:
+        if previous is not None:
+            pipe.srem(self._keys.open_cases_of_caller(previous.customer_phone), case.reference)
+            pipe.srem(self._keys.open_cases_of_owner(previous.owner), case.reference)
+        pipe.set(self._keys.case(case.reference), case.model_dump_json())
+        if case.status is CaseStatus.OPEN:
+            pipe.sadd(self._keys.open_cases_of_caller(case.customer_phone), case.reference)
+            pipe.sadd(self._keys.open_cases_of_owner(case.owner), case.reference)
 
     def _load(self, references: set[str]) -> list[Case]:
         if not references:

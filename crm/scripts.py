@@ -34,7 +34,8 @@ def run_scripts(
 ) -> list[Any]:
     """Execute a pipeline made only of script runs; load the scripts and retry if Redis lost them.
 
-    Retrying is safe because a pipeline of scripts that Redis does not know ran none of them.
+    Redis forgets scripts only when it restarts, and then forgets all of them, so a pipeline
+    that meets an unknown script ran none of its scripts and can be sent again as it was.
     """
     try:
         return _execute(redis, build)

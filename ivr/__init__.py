@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
-from pydantic import ValidationError
+from flask import Flask
 
 from ivr.services import Services
 from ivr.services_access import EXTENSION
@@ -23,13 +22,5 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
-
-    @app.errorhandler(ValidationError)
-    def malformed(exc: ValidationError) -> Response:
-        """A request whose fields do not parse: 400 with what is wrong, nothing changed."""
-        fields = ", ".join(
-            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
-        )
-        return Response(f"malformed request: {fields}\n", 400, mimetype="text/plain")
 
     return app

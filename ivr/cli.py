@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +72,7 @@ def dev(port: int, simulator_port: int) -> None:
     """Run the whole line locally: Redis, web, worker, Twilio simulator and demo data."""
     from ivr.dev import DevPorts, run
 
-    # The children start from this environment; only the Twilio variables are replaced.
-    raise SystemExit(run(DevPorts(app=port, simulator=simulator_port), dict(os.environ)))
+    raise SystemExit(run(DevPorts(app=port, simulator=simulator_port)))
 
 
 @main.command()

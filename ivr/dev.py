@@ -8,6 +8,7 @@ simulator is started as its own program: the app never imports it, it only hears
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -104,15 +105,14 @@ def simulator_config(
     }
 
 
-def run(ports: DevPorts, inherited: dict[str, str]) -> int:
+def run(ports: DevPorts) -> int:
     """Run everything until interrupted; return the exit status.
 
-    `inherited` is the environment the children start from (PATH, REDIS_URL, IVR_DATA_DIR...);
-    the Twilio variables are replaced by the simulator's.
+    The Twilio variables are set to the simulator's in this process's environment, which the
+    settings and the children (web, worker, simulator) then read as usual.
     """
-    overrides = dev_environment(ports)
-    environment = {**inherited, **overrides}
-    settings = Settings.load(**{name.lower(): value for name, value in overrides.items()})
+    os.environ.update(dev_environment(ports))
+    settings = Settings.load()
     services = Services.build(settings)
     callers = load_demo_data(services)
     config_path = settings.ivr_data_dir / "simulator.json"
@@ -122,12 +122,9 @@ def run(ports: DevPorts, inherited: dict[str, str]) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     python = sys.executable
     children = [
-        subprocess.Popen(
-            [python, "-m", "ivr.cli", "serve", "--bind", f"{ports.host}:{ports.app}"],
-            env=environment,
-        ),
-        subprocess.Popen([python, "-m", "ivr.cli", "worker"], env=environment),
-        subprocess.Popen([python, "-m", "simulator", str(config_path)], env=environment),
+        subprocess.Popen([python, "-m", "ivr.cli", "serve", "--bind", f"{ports.host}:{ports.app}"]),
+        subprocess.Popen([python, "-m", "ivr.cli", "worker"]),
+        subprocess.Popen([python, "-m", "simulator", str(config_path)]),
     ]
     try:
         _wait_until_up(f"{ports.app_url}/healthz", children)

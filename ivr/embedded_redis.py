@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 STARTUP_TIMEOUT_SECONDS = 10.0
 _USERS_KEY = "ivr:embedded:users"
@@ -97,9 +99,10 @@ class RedisServer:
         """Shut the server down cleanly (the AOF is flushed), if it is running."""
         if not self.is_running():
             return
-        # The server closes the connection as it exits: that is success, not an error.
+        # The server closes the connection as it exits: that is success, not an error to retry.
+        once = redis.Redis(unix_socket_path=str(self.socket), retry=Retry(NoBackoff(), 0))
         with contextlib.suppress(redis.ConnectionError):
-            self.client().shutdown()
+            once.shutdown()
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while self.socket.exists() and time.monotonic() < deadline:
             time.sleep(0.02)

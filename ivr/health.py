@@ -16,7 +16,8 @@ def healthz() -> tuple[Response, int]:
     """200 when Redis answers (with how many workers are alive), 503 when it does not."""
     try:
         services().redis.ping()
-        workers = Worker.count(connection=services().jobs.connection)
+        # The app's own client: it has timeouts, so a hung Redis cannot hang the health check.
+        workers = Worker.count(connection=services().redis)
     except RedisError as exc:
         return jsonify(redis="down", error=str(exc)), 503
     return jsonify(redis="ok", workers=workers), 200

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from rq import Queue
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
@@ -23,7 +25,9 @@ from ivr.twilio_rest import build_client
 
 JOB_QUEUE = "ivr"
 # A webhook must answer fast even when Redis is gone: fail over to the degraded answer quickly.
-REDIS_TIMEOUT_SECONDS = 0.5
+# One immediate retry covers a pooled connection that a Redis restart left stale.
+REDIS_TIMEOUT_SECONDS = 0.25
+REDIS_RETRIES = 1
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,13 @@ class Services:
         A call flow that breaks the linter's rules stops start-up with `FlowError`.
         """
         url = settings.redis_url or embedded_redis.attach(settings.ivr_data_dir)
-        timeouts = {
-            "socket_timeout": REDIS_TIMEOUT_SECONDS,
-            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-        }
-        redis = Redis.from_url(url, decode_responses=True, **timeouts)
+        redis = Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            retry=Retry(NoBackoff(), REDIS_RETRIES),
+        )
         keys = Keys()
         flow = load_flow(settings.ivr_callflow or default_flow_path())
         thresholds = TierThresholds(silver=flow.tiers.silver, gold=flow.tiers.gold)

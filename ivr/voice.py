@@ -14,6 +14,7 @@ from flask import Blueprint, Response, request, url_for
 from pydantic import BaseModel, Field
 from redis import RedisError
 from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
 
 from callflows import (
     CaseStatusOption,
@@ -30,6 +31,7 @@ from callflows.navigate import Chosen, ToAPerson, TryAgain, answer
 from callflows.promises import callback_deadline, spoken_time, utc_now
 from crm.directory import CaseOwner, receive_call
 from crm.models import CallRecord, Case, Presence, Rep
+from ivr.errors import parsed
 from ivr.services_access import services
 from ivr.signing import twilio_signed
 from ivr.twiml import twiml
@@ -57,7 +59,7 @@ def link(endpoint: str, **params: object) -> str:
 
 def current_call() -> TwilioCall:
     """The call this webhook is about, with its caller ID as E.164 (or None)."""
-    return TwilioCall.from_form(request.form, services().settings.region)
+    return parsed(lambda: TwilioCall.from_form(request.form, services().settings.region))
 
 
 def enqueue(queue: str, *before: str) -> VoiceResponse:
@@ -81,6 +83,25 @@ def redis_unavailable(exc: RedisError) -> Response:
     """Redis is down or slow: answer anyway, with the way to a person that needs no lookup."""
     log.error("Redis unavailable during %s: %s", request.path, exc)
     return fallback_answer()
+
+
+@bp.errorhandler(Exception)
+def unexpected(exc: Exception) -> Response:
+    """Anything else that goes wrong mid-call: the caller still reaches a person, never an error.
+
+    HTTP errors (a bad signature, a malformed form) keep their 4xx: not calls going wrong.
+    """
+    if isinstance(exc, HTTPException):
+        return exc.get_response()
+    log.exception("webhook %s failed", request.path)
+    return fallback_answer()
+
+
+@bp.post("/person")
+@twilio_signed
+def person() -> Response:
+    """Put the caller through to the next free person (where a document sends them)."""
+    return twiml(enqueue(SUPPORT_QUEUE, render.CONNECTING))
 
 
 @bp.post("/incoming")
@@ -111,11 +132,14 @@ def to_case_owner(case: Case, owner: CaseOwner, greeting: str) -> VoiceResponse:
     about = f"I see you have an open case about {case.subject}."
     rep = owner.rep
     if rep is None or owner.presence is not Presence.AVAILABLE:
-        who = render.first_name(rep.name) if rep else "The person on your case"
         return enqueue(
-            SUPPORT_QUEUE, greeting, about, f"{who} is not free right now.", render.CONNECTING
+            SUPPORT_QUEUE,
+            greeting,
+            about,
+            f"{owner_name(rep)} is not free right now.",
+            render.CONNECTING,
         )
-    name = render.first_name(rep.name)
+    name = owner_name(rep)
     return render.dial(
         services().flow,
         rep.endpoint,
@@ -137,8 +161,12 @@ def owner_result() -> Response:
     if status == "completed":
         return twiml(render.goodbye(services().flow))
     rep = services().reps.get(owner)
-    who = render.first_name(rep.name) if rep else "The person on your case"
-    return twiml(enqueue(SUPPORT_QUEUE, f"{who} could not pick up.", render.CONNECTING))
+    return twiml(enqueue(SUPPORT_QUEUE, f"{owner_name(rep)} could not pick up.", render.CONNECTING))
+
+
+def owner_name(rep: Rep | None) -> str:
+    """How the caller hears of the rep on their case."""
+    return render.first_name(rep.name) if rep else "The person on your case"
 
 
 @bp.post("/menu")
@@ -146,10 +174,11 @@ def owner_result() -> Response:
 def menu() -> Response:
     """The caller answered a menu (keys, words or silence)."""
     call = current_call()
-    step = MenuStep.model_validate(request.args.to_dict())
+    step = parsed(lambda: MenuStep.model_validate(request.args.to_dict()))
     flow = services().flow
-    if step.menu not in flow.menus:
-        return Response(f"unknown menu {step.menu!r}\n", 400, mimetype="text/plain")
+    if step.menu not in flow.menus:  # a call that began under a flow since replaced
+        log.warning("call %s answered unknown menu %r", call.call_sid, step.menu)
+        return twiml(enqueue(SUPPORT_QUEUE, render.TO_A_PERSON))
     decision = answer(
         flow,
         step.menu,
@@ -203,7 +232,7 @@ def case_status(call: TwilioCall, menu_name: str) -> VoiceResponse:
         return render.menu(flow, menu_name, again, statuses)
     typed = services().calls.choices(call.call_sid).get("case_reference")
     if typed:
-        return read_typed_case(typed, menu_name)
+        return read_typed_case(call, typed, menu_name)
     if caller.known:
         return render.menu(flow, menu_name, again, ["You have no open cases."])
     return render.ask_case_reference(flow, link("voice.case_reference", menu=menu_name))
@@ -214,31 +243,37 @@ def case_status(call: TwilioCall, menu_name: str) -> VoiceResponse:
 def case_reference() -> Response:
     """The caller typed a case number; it is kept, so they are never asked for it again."""
     call = current_call()
-    step = MenuStep.model_validate(request.args.to_dict())
+    step = parsed(lambda: MenuStep.model_validate(request.args.to_dict()))
     digits = "".join(ch for ch in request.form.get("Digits", "") if ch.isdigit())
     reference = f"C-{digits}" if digits else ""
     services().calls.record_step(
         call.call_sid, "case-reference", {"case_reference": reference or "none"}
     )
-    return twiml(read_typed_case(reference, step.menu))
+    return twiml(read_typed_case(call, reference, step.menu))
 
 
-def read_typed_case(reference: str, menu_name: str) -> VoiceResponse:
-    """The status of a case the caller typed, or a person if there is no such case."""
+def read_typed_case(call: TwilioCall, reference: str, menu_name: str) -> VoiceResponse:
+    """The status of a case the caller typed, or a person if there is no such case.
+
+    References are easy to guess, so what a case is about and who owns it are said only to
+    the number the case belongs to; anyone else hears just whether it is open.
+    """
     case = services().cases.get(reference) if reference.startswith("C-") else None
     if case is None:
         return enqueue(SUPPORT_QUEUE, "I couldn't find that case.", render.TO_A_PERSON)
+    if case.customer_phone == call.from_number:
+        status = status_of(case, services().reps.get(case.owner))
+    else:
+        status = f"Case {render.spelled(case.reference)} is {case.status}."
     flow = services().flow
-    status = status_of(case, services().reps.get(case.owner))
     return render.menu(flow, menu_name, link("voice.menu", menu=menu_name), [status])
 
 
 def status_of(case: Case, rep: Rep | None) -> str:
     """One case's status as a sentence: reference, subject, status and who looks after it."""
-    owner = render.first_name(rep.name) if rep else "A member of our team"
     return (
         f"Your case {render.spelled(case.reference)}, about {case.subject}, is {case.status}."
-        f" {owner} is looking after it."
+        f" {owner_name(rep)} is looking after it."
     )
 
 
@@ -246,13 +281,13 @@ def voicemail(now: datetime, *before: str) -> VoiceResponse:
     """Offer to record a message, with the time we promise to call back by."""
     flow = services().flow
     deadline = callback_deadline(flow, now)
-    return render.voicemail(
-        flow,
-        spoken_time(deadline, now, flow),
-        action_url=link("voice.voicemail_recorded", by=deadline.isoformat()),
-        recording_url=link("voice.recording"),
-        before=before,
+    links = render.VoicemailLinks(
+        recorded=link("voice.voicemail_recorded", by=deadline.isoformat()),
+        recording_status=link("voice.recording"),
+        transcription=link("voice.transcription"),
+        no_message=link("voice.person"),
     )
+    return render.voicemail(flow, spoken_time(deadline, now, flow), links, before)
 
 
 @bp.post("/voicemail")
@@ -261,11 +296,17 @@ def voicemail_recorded() -> Response:
     """The caller finished their message: confirm the promised callback time, say goodbye."""
     call = current_call()
     deadline = datetime.fromisoformat(request.args["by"])
-    services().calls.record_step(
-        call.call_sid,
-        "voicemail",
-        {"promised_by": deadline.isoformat(), "recording": request.form.get("RecordingUrl", "")},
-    )
+    recording_url = request.form.get("RecordingUrl", "")
+    try:
+        services().calls.record_step(
+            call.call_sid,
+            "voicemail",
+            {"promised_by": deadline.isoformat(), "recording": recording_url},
+        )
+    except RedisError:
+        # The caller has left their message; thank them all the same. Twilio keeps the
+        # recording and its status callback will try to store it again.
+        log.error("voicemail of %s not logged (Redis down): %s", call.call_sid, recording_url)
     flow = services().flow
     said = spoken_time(deadline, utc_now(), flow)
     return twiml(render.goodbye(flow, render.RECORDED.format(time=said)))
@@ -274,15 +315,40 @@ def voicemail_recorded() -> Response:
 @bp.post("/recording")
 @twilio_signed
 def recording() -> Response:
-    """Twilio's recording and transcription callbacks: kept with the call."""
+    """Twilio's recording status callback: the recording is kept with the call."""
     form = request.form
-    kept = {
-        "recording_sid": form.get("RecordingSid", ""),
-        "recording_url": form.get("RecordingUrl", ""),
-    }
-    if "TranscriptionText" in form:
-        kept["transcript"] = form["TranscriptionText"]
-    services().calls.record_step(form.get("CallSid", ""), "recording", kept)
+    return keep_callback(
+        "recording",
+        {
+            "recording_sid": form.get("RecordingSid", ""),
+            "recording_url": form.get("RecordingUrl", ""),
+            "recording_status": form.get("RecordingStatus", ""),
+        },
+    )
+
+
+@bp.post("/transcription")
+@twilio_signed
+def transcription() -> Response:
+    """Twilio's transcription callback: the text (or that there is none) is kept with the call."""
+    form = request.form
+    return keep_callback(
+        "transcription",
+        {
+            "transcript": form.get("TranscriptionText", ""),
+            "transcription_status": form.get("TranscriptionStatus", ""),
+        },
+    )
+
+
+def keep_callback(step: str, facts: dict[str, str]) -> Response:
+    """Store what a callback reports; 503 if it cannot be stored, so the loss shows in Twilio."""
+    call = current_call()
+    try:
+        services().calls.record_step(call.call_sid, step, facts)
+    except RedisError as exc:
+        log.error("%s of %s not stored (%s): %s", step, call.call_sid, exc, facts)
+        return Response("storage unavailable\n", 503, mimetype="text/plain")
     return Response(status=204)
 
 
@@ -325,12 +391,9 @@ def queue_result() -> Response:
 def status() -> Response:
     """Twilio's call status callback: the call's outcome goes into its log."""
     form = request.form
-    services().calls.record_step(
-        form.get("CallSid", ""),
-        f"status:{form.get('CallStatus', '')}",
-        {"duration": form.get("CallDuration", "0")},
+    return keep_callback(
+        f"status:{form.get('CallStatus', '')}", {"duration": form.get("CallDuration", "0")}
     )
-    return Response(status=204)
 
 
 @bp.post("/fallback")

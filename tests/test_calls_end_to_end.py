@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -123,7 +124,6 @@ def test_wrong_key_repeats_the_menu_once_then_reaches_a_person(staffed: Line) ->
     call.press("8")
     call.expect_say("Let me get you to a person.")
     call.expect_enqueue("support")
-    assert not any(event.kind == "hangup" for event in call.transcript)
 
 
 def test_silence_twice_reaches_a_person(staffed: Line) -> None:
@@ -143,14 +143,24 @@ def test_unknown_caller_is_asked_for_the_case_reference_once(staffed: Line) -> N
     call.press("3")
     call.expect_say("Please enter your case number")
     call.press(f"{number}#")
-    status = call.expect_say("about router drops the connection, is open")
-    assert "Sam is looking after it" in status.text
+    call.expect_say(f"Case {' '.join('C' + number)} is open.")
     call.expect_gather()
     call.press("3")  # asks again: the typed reference is remembered, not asked for
-    call.expect_say("about router drops the connection, is open")
+    call.expect_say(f"Case {' '.join('C' + number)} is open.")
     asked = [text for text in call.heard() if "enter your case number" in text]
     assert len(asked) == 1
     assert staffed.services.calls.choices(call.sid)["case_reference"] == case.reference
+
+
+def test_a_typed_case_reference_tells_a_stranger_nothing_but_its_status(staffed: Line) -> None:
+    case = staffed.services.cases.open(ADA.phone, "sam", "router drops the connection")
+    call = staffed.call("anonymous")
+    call.press("3")
+    call.expect_say("Please enter your case number")
+    call.press(f"{case.reference.removeprefix('C-')}#")
+    call.expect_gather()
+    heard = " ".join(call.heard())
+    assert "router" not in heard and "Sam" not in heard
 
 
 def test_unknown_case_reference_goes_to_a_person(staffed: Line) -> None:
@@ -185,6 +195,27 @@ def test_voicemail_promises_a_time_and_keeps_the_recording(staffed: Line) -> Non
     assert choices["promised_by"]
     assert choices["recording"].startswith(staffed.sim.url)
     assert "voicemail" in staffed.services.calls.get(call.sid).path
+    stored = eventually(lambda: staffed.services.calls.choices(call.sid).get("transcript"))
+    assert stored == "My internet has been down since Monday"
+
+
+def test_caller_who_leaves_no_message_reaches_a_person(staffed: Line) -> None:
+    call = staffed.call(UNKNOWN)
+    call.press("2")
+    call.expect_say("If your service is down")
+    call.press("2")
+    call.expect_record()
+    call.stay_silent()
+    call.expect_say("I didn't hear a message. Let me get you to a person.")
+    call.expect_enqueue("support")
+
+
+def eventually(read: Callable[[], str | None], seconds: float = 5.0) -> str | None:
+    """What `read` returns once it returns something (callbacks arrive in the background)."""
+    deadline = time.monotonic() + seconds
+    while (value := read()) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return value
 
 
 def test_caller_on_hold_hears_the_place_and_can_leave_for_voicemail(staffed: Line) -> None:
@@ -261,3 +292,9 @@ def test_redis_going_away_mid_call_still_reaches_a_person(
         call.expect_say("Connecting you to a person")
         call.expect_enqueue("support")
         call.expect_say("You are number 1 in line.")
+        call.hang_up()
+        call.wait()
+        # With nowhere to store it, the call's final status is refused, so Twilio shows the loss.
+        assert [e for e in line.sim.errors if "503" not in e] == []
+        assert any("/voice/status answered 503" in e for e in line.sim.errors)
+        line.sim.errors.clear()

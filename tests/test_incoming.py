@@ -96,10 +96,21 @@ def test_healthz_reports_redis(client: FlaskClient) -> None:
     assert response.json["redis"] == "ok"
 
 
-def test_menu_answer_for_an_unknown_menu_is_refused(client: FlaskClient) -> None:
-    response = signed_post(client, "/voice/menu?menu=nowhere", call_params(Digits="1"))
-    assert response.status_code == 400
-    assert b"unknown menu" in response.data
+def test_answer_to_a_menu_the_flow_no_longer_has_reaches_a_person(client: FlaskClient) -> None:
+    # A call that began before the flow was replaced must not end in an error.
+    response = signed_post(client, "/voice/menu?menu=retired", call_params(Digits="1"))
+    assert response.status_code == 200
+    assert spoken(response.data) == ["Let me get you to a person."]
+    assert ElementTree.fromstring(response.data).find("Enqueue").text == "support"
+
+
+def test_stored_record_that_no_longer_parses_still_reaches_a_person(
+    client: FlaskClient, services: Services
+) -> None:
+    services.redis.set("ivr:customer:+14155550100", '{"phone": "+14155550100"}')
+    response = signed_post(client, "/voice/incoming", call_params())
+    assert response.status_code == 200
+    assert "Connecting you to a person now." in spoken(response.data)
 
 
 def test_menu_answer_with_a_bad_attempt_is_refused(client: FlaskClient) -> None:

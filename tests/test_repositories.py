@@ -60,6 +60,24 @@ def test_closed_case_leaves_the_open_indexes(staffed: Services) -> None:
     assert staffed.cases.get(case.reference).status is CaseStatus.CLOSED
 
 
+def test_a_closed_case_left_in_a_stale_index_is_not_fast_tracked(staffed: Services) -> None:
+    case = staffed.cases.open("+14155550100", "sam", "Router")
+    closed = case.model_copy(update={"status": CaseStatus.CLOSED})
+    staffed.redis.set(f"ivr:case:{case.reference}", closed.model_dump_json())  # index not updated
+    assert staffed.directory.identify("+14155550100").open_cases == ()
+
+
+def test_call_steps_reach_the_event_stream(staffed: Services) -> None:
+    staffed.calls.record_step("CA9", "menu:main:queue", {"menu.main": "1"})
+    ((_, fields),) = staffed.redis.xrange("ivr:events")
+    assert fields == {
+        "event": "call.step",
+        "call_sid": "CA9",
+        "step": "menu:main:queue",
+        "menu.main": "1",
+    }
+
+
 def test_reassigned_case_moves_between_owners(staffed: Services) -> None:
     case = staffed.cases.open("+14155550100", "sam", "Router")
     case.owner = "kim"
