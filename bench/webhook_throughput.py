@@ -31,7 +31,8 @@ from ivr.embedded_redis import RedisServer
 
 TOKEN = "bench-auth-token-0123456789"
 CALLER = "+14155550100"
-DISTINCT_CALLS = 2000
+# More distinct calls than one round makes, so every measured request is a new call.
+DISTINCT_CALLS = 30000
 
 
 def seed(server: RedisServer) -> None:
@@ -114,8 +115,11 @@ def load(port: int, script: Path, seconds: int) -> dict[str, float]:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
     p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p99_ms": p99, "errors": float(errors.group(1)) if errors else 0.0}
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    errors += sum(int(n) for n in socket.groups()) if socket else 0
+    return {"rps": rps, "p99_ms": p99, "errors": float(errors)}
 
 
 def median(values: list[float]) -> float:
@@ -156,6 +160,8 @@ def main() -> None:
                 load(port, scripts[name], 2)  # warm up
             for _ in range(args.rounds):
                 for name, (_, port) in targets.items():
+                    server.client().flushall()  # forget the calls of earlier rounds
+                    seed(server)
                     rounds[name].append(load(port, scripts[name], args.seconds))
         finally:
             for process in processes:
