@@ -100,11 +100,6 @@ def _text_field(name: str) -> str:
     return value.strip()
 
 
-def _leg(sid: str) -> Call | None:
-    with switch().lock:
-        return switch().calls.get(sid)
-
-
 def _event_json(index: int, event: Event) -> dict[str, Any]:
     return {"index": index, "kind": event.kind, "text": event.text, "detail": dict(event.detail)}
 
@@ -186,7 +181,7 @@ def list_calls() -> Response:
 def call_state(sid: str) -> Response | tuple[Response, int]:
     """A leg's status and what it heard and did, from event `since` on."""
     since = _since()
-    leg = _leg(sid)
+    leg = switch().leg(sid)
     if leg is None:
         return _error(404, f"no call {sid}")
     # Read `ended` before the transcript so a client that sees it also has the last events.
@@ -197,7 +192,7 @@ def call_state(sid: str) -> Response | tuple[Response, int]:
 
 
 def _act(sid: str, action: Callable[[Call], None]) -> Response | tuple[Response, int]:
-    leg = _leg(sid)
+    leg = switch().leg(sid)
     if leg is None:
         return _error(404, f"no call {sid}")
     if leg.ended:

@@ -8,7 +8,7 @@ credentials (HTTP basic auth), as Twilio requires.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
@@ -100,12 +100,13 @@ def _queue_json(line: Queue) -> dict[str, Any]:
 
 
 def _member_json(line: Queue, leg: Call) -> dict[str, Any]:
+    enqueued = leg.enqueued_at or leg.started
     return {
         "call_sid": leg.sid,
         "queue_sid": line.sid,
         "position": line.position(leg),
-        "wait_time": int((datetime.now(leg.started.tzinfo) - leg.started).total_seconds()),
-        "date_enqueued": _date(leg.started),
+        "wait_time": int((datetime.now(UTC) - enqueued).total_seconds()),
+        "date_enqueued": _date(enqueued),
     }
 
 
@@ -153,24 +154,19 @@ def create_call(account_sid: str) -> Response | tuple[Response, int]:
     return jsonify(_call_json(leg)), 201
 
 
-def _leg(sid: str) -> Call | None:
-    with switch().lock:
-        return switch().calls.get(sid)
-
-
 @bp.get("/Calls/<call_sid>.json")
 @authenticated
 def fetch_call(account_sid: str, call_sid: str) -> Response:
     """A call's state."""
-    leg = _leg(call_sid)
+    leg = switch().leg(call_sid)
     return jsonify(_call_json(leg)) if leg else _error(404, 20404, "call not found")
 
 
 @bp.post("/Calls/<call_sid>.json")
 @authenticated
 def update_call(account_sid: str, call_sid: str) -> Response:
-    """Redirect a live call to new TwiML, or end it (`Status=completed|canceled`)."""
-    leg = _leg(call_sid)
+    """Redirect a live call to new TwiML (`Url` or inline `Twiml`), or end it (`Status`)."""
+    leg = switch().leg(call_sid)
     if leg is None:
         return _error(404, 20404, "call not found")
     if leg.ended:
@@ -178,6 +174,9 @@ def update_call(account_sid: str, call_sid: str) -> Response:
     form = request.form
     if form.get("Status") in ("completed", "canceled"):
         leg.hang_up()
+    elif form.get("Twiml"):
+        # As when creating a call, inline TwiML wins over a URL.
+        leg.redirect_twiml(form["Twiml"])
     elif form.get("Url"):
         leg.redirect(form["Url"], form.get("Method", "POST"))
     else:

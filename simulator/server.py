@@ -42,7 +42,9 @@ class Simulator:
         self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True)
         self.url = f"http://{host}:{self._server.server_port}"
         self.switch.base_url = self.url
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> Simulator:
         self.start()
@@ -56,9 +58,15 @@ class Simulator:
         self._thread.start()
 
     def stop(self) -> None:
-        """Hang up every call and stop the server."""
+        """Hang up every call, let their last callbacks reach the app, and stop the server."""
         self.switch.hang_up_all()
+        with self.switch.lock:
+            legs = list(self.switch.calls.values())
+        for leg in legs:  # ended ones may still be sending their status callback
+            leg.wait()
+        self.switch.settle()
         self._server.shutdown()
+        self._server.server_close()
 
     def serve_forever(self) -> None:
         """Answer requests in this thread until interrupted (the `python -m simulator` entry)."""

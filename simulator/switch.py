@@ -26,6 +26,8 @@ from simulator.webhooks import WebhookClient, WebhookError
 
 API_VERSION = "2010-04-01"
 WORDS_PER_SECOND = 2.5
+# Twilio transcribes recordings of this many seconds only; others get a failed transcription.
+TRANSCRIBABLE_SECONDS = range(2, 121)
 # A call that fetches more documents than this without waiting (on hold) is going round in circles.
 MAX_DOCUMENTS_PER_CALL = 200
 EXPECT_TIMEOUT_SECONDS = 10.0
@@ -82,12 +84,14 @@ class _HangUp:
 class _Redirect:
     url: str
     method: str = "POST"
+    body: str | None = None  # TwiML given inline (REST `Twiml=`) instead of a URL
 
 
 @dataclass(frozen=True)
 class _Bridge:
     bridge: Bridge
     whisper_url: str | None = None
+    whisper_method: str = "POST"
 
 
 @dataclass(frozen=True)
@@ -112,10 +116,9 @@ class _HungUpOnDial(_Ended):
 class _Transfer(Exception):
     """Control moves to another document (REST redirect)."""
 
-    def __init__(self, url: str, method: str) -> None:
-        super().__init__(url)
-        self.url = url
-        self.method = method
+    def __init__(self, to: _Redirect) -> None:
+        super().__init__(to.url)
+        self.to = to
 
 
 class _Left(Exception):
@@ -213,6 +216,8 @@ class Call:
         self.inbox: queues.Queue[object] = queues.Queue()
         self.transcript: list[Event] = []
         self.queue: Queue | None = None
+        # When the leg last joined a queue: a member's wait counts from here, not from the ring.
+        self.enqueued_at: datetime | None = None
         self.bridge: Bridge | None = None
         self._changed = threading.Condition()
         # Keys and words that arrive while a prompt plays are kept for the next Gather/Record,
@@ -241,6 +246,11 @@ class Call:
         """Send the call to new TwiML now, whatever it is doing (REST `Url=`)."""
         self._leave_queue()
         self.inbox.put(_Redirect(url, method))
+
+    def redirect_twiml(self, twiml: str) -> None:
+        """Send the call to the inline TwiML `twiml` now, whatever it is doing (REST `Twiml=`)."""
+        self._leave_queue()
+        self.inbox.put(_Redirect("", body=twiml))
 
     def hang_up(self) -> None:
         """Put the phone down."""
@@ -307,8 +317,10 @@ class Call:
         return self.expect("record")
 
     def expect_ended(self) -> Event:
-        """Wait until the leg is over."""
-        return self.expect("ended")
+        """Wait until the leg is over and its final status callback has been sent."""
+        event = self.expect("ended")
+        self.wait()
+        return event
 
     def dump(self) -> str:
         """The transcript as text, one event a line."""
@@ -359,8 +371,9 @@ class Call:
                 step = self._fetch_and_run(step)
             except _Transfer as transfer:
                 self._leave_queue()
-                self._log("redirect", transfer.url)
-                step = _Next(transfer.url, transfer.method, {})
+                to = transfer.to
+                self._log("redirect", to.url if to.body is None else "inline TwiML")
+                step = _Next(to.url, to.method, {}, body=to.body)
 
     def _fetch_and_run(self, step: _Next) -> _Next | None:
         self._documents += 1
@@ -506,6 +519,7 @@ class Call:
         with self.switch.lock:
             line.members.append(self)
             self.queue = line
+            self.enqueued_at = datetime.now(UTC)
         self._log("enqueue", line.name, sid=line.sid)
         entered = time.monotonic()
         try:
@@ -665,7 +679,10 @@ class Call:
             self._log("dial-result", f"queue:{line.name}", status="no-answer")
             return "no-answer", None, 0
         bridge = Bridge(self, member)
-        member.inbox.put(_Bridge(bridge, whisper_url=noun.attr("url")))
+        whisper = _Bridge(
+            bridge, whisper_url=noun.attr("url"), whisper_method=noun.attr("method") or "POST"
+        )
+        member.inbox.put(whisper)
         return self._talk(_Bridge(bridge))
 
     def run_whisper(self, url: str, method: str) -> bool:
@@ -683,7 +700,7 @@ class Call:
         bridge = message.bridge
         other = bridge.other(self)
         if message.whisper_url:
-            self._follow_whisper(message.whisper_url)
+            self._follow_whisper(message.whisper_url, message.whisper_method)
         self.bridge = bridge
         self._log("bridged", other.to if other.direction != "inbound" else other.from_)
         while True:
@@ -696,10 +713,10 @@ class Call:
                 raise _HungUpOnDial("completed", other, bridge.seconds)
             if isinstance(item, _Redirect):
                 bridge.end()
-                raise _Transfer(item.url, item.method)
+                raise _Transfer(item)
 
-    def _follow_whisper(self, url: str) -> None:
-        step: _Next | None = _Next(url, "POST", {}, Context.WHISPER)
+    def _follow_whisper(self, url: str, method: str) -> None:
+        step: _Next | None = _Next(url, method, {}, Context.WHISPER)
         while step is not None:
             step = self._fetch_and_run(step)
 
@@ -710,7 +727,7 @@ class Call:
             if isinstance(item, _HangUp):
                 raise _HungUpOnDial("answered", None, max(1, round(time.monotonic() - started)))
             if isinstance(item, _Redirect):
-                raise _Transfer(item.url, item.method)
+                raise _Transfer(item)
             if isinstance(item, _BridgeEnded):
                 # Twilio reports a dialled conference as answered, not completed.
                 return "answered", None, max(1, round(time.monotonic() - started))
@@ -765,7 +782,7 @@ class Call:
         elif isinstance(item, _HangUp):
             raise _Ended
         elif isinstance(item, _Redirect):
-            raise _Transfer(item.url, item.method)
+            raise _Transfer(item)
         elif isinstance(item, _Bridge):
             raise _Bridged(item)
 
@@ -794,8 +811,10 @@ class Call:
         if self.status in ("in-progress", "ringing", "queued"):
             self.status = "completed"
         self.ended_at = datetime.now(UTC)
-        self._notify_status(self.status)
+        # Logged before the callback so whoever watches the transcript sees the end at once,
+        # however slow the app answers; `wait()` joins this thread, so it covers the callback.
         self._log("ended", self.status)
+        self._notify_status(self.status)
 
     def _notify_status(self, event: str) -> None:
         url = self.status_callback
@@ -856,6 +875,8 @@ class Switch:
         self.recordings: dict[str, Recording] = {}
         self.messages: list[Message] = []
         self.errors: list[str] = []
+        # Recording and transcription callbacks still on their way to the app.
+        self._callbacks: list[threading.Thread] = []
 
     def add_person(self, person: Person) -> Person:
         """Make `person` reachable at their endpoint."""
@@ -886,6 +907,11 @@ class Switch:
         with self.lock:
             self.calls[leg.sid] = leg
         return leg
+
+    def leg(self, sid: str) -> Call | None:
+        """The leg with this CallSid, if any."""
+        with self.lock:
+            return self.calls.get(sid)
 
     def legs_to(self, who: str) -> list[Call]:
         """Every leg that rang `who` (endpoint or person name), oldest first."""
@@ -944,14 +970,15 @@ class Switch:
             )
         transcribe_url = verb.attr("transcribeCallback")
         if transcribe_url:
+            transcribed = recording.duration in TRANSCRIBABLE_SECONDS
             callbacks.append(
                 (
                     transcribe_url,
                     {
                         **leg.params(),
                         "TranscriptionSid": new_sid("TR"),
-                        "TranscriptionText": recording.text,
-                        "TranscriptionStatus": "completed",
+                        **({"TranscriptionText": recording.text} if transcribed else {}),
+                        "TranscriptionStatus": "completed" if transcribed else "failed",
                         "TranscriptionUrl": f"{recording.url}/Transcriptions",
                         "RecordingSid": recording.sid,
                         "RecordingUrl": recording.url,
@@ -959,7 +986,32 @@ class Switch:
                 )
             )
         for url, params in callbacks:
-            threading.Thread(target=self._callback, args=(url, params), daemon=True).start()
+            thread = threading.Thread(
+                target=self._callback, args=(url, params), name="callback", daemon=True
+            )
+            # Started under the lock so `settle` never sees it registered but not yet alive.
+            with self.lock:
+                self._callbacks = [t for t in self._callbacks if t.is_alive()]
+                thread.start()
+                self._callbacks.append(thread)
+
+    def settle(self, timeout: float = EXPECT_TIMEOUT_SECONDS) -> bool:
+        """Wait for the recording and transcription callbacks under way; False if some are not done.
+
+        Hang up and wait for the legs first: a live leg may still start new ones.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                self._callbacks = [t for t in self._callbacks if t.is_alive()]
+                pending = list(self._callbacks)
+            if not pending:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            for thread in pending:
+                thread.join(max(0.0, deadline - time.monotonic()))
 
     def _callback(self, url: str, params: dict[str, str]) -> None:
         try:
@@ -1009,6 +1061,4 @@ def _endpoint_of(noun: Verb) -> str:
     if noun.name == "Client":
         identity = noun.text or next((c.text for c in noun.children if c.name == "Identity"), "")
         return f"client:{identity}"
-    if noun.name == "Sip":
-        return noun.text
     return noun.text

@@ -123,11 +123,12 @@ def running_line(settings: Settings) -> Iterator[Line]:
         try:
             yield Line(sim=sim, services=app.extensions[EXTENSION], url=app_url)
         finally:
-            live = list(sim.switch.active_calls())
             sim.switch.hang_up_all()
-            for call in live:
+            for call in list(sim.switch.calls.values()):  # ended ones may still be calling back
                 call.wait()
+            sim.switch.settle()  # recording and transcription callbacks still on their way
             server.shutdown()
+            server.server_close()
         assert sim.errors == [], "Twilio would have flagged: " + "; ".join(sim.errors)
 
 

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 import pytest
 import requests
@@ -41,6 +42,10 @@ class Webhooks:
     documents: dict[str, str] = field(default_factory=dict)
     received: list[tuple[str, Form]] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    methods: list[tuple[str, str]] = field(default_factory=list)
+    # Paths under `/held/` answer only once `release` is set; `answered` lists those that have.
+    release: threading.Event = field(default_factory=threading.Event)
+    answered: list[str] = field(default_factory=list)
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def answer(self, path: str, *verbs: str) -> None:
@@ -52,6 +57,11 @@ class Webhooks:
         """The forms received at `path` so far, oldest first."""
         with self.changed:
             return [form for where, form in self.received if where == path]
+
+    def methods_of(self, path: str) -> list[str]:
+        """The HTTP methods of the requests received at `path`, oldest first."""
+        with self.changed:
+            return [method for where, method in self.methods if where == path]
 
     def wait_for(self, path: str, match: Callable[[Form], bool] = lambda form: True) -> Form:
         """The first form received at `path` that `match`es, waiting for it to arrive."""
@@ -72,6 +82,9 @@ class Webhooks:
             self.documents.clear()
             self.received.clear()
             self.refused.clear()
+            self.methods.clear()
+            self.answered.clear()
+            self.release.clear()
 
 
 def create_webhook_app(hooks: Webhooks) -> Flask:
@@ -90,7 +103,12 @@ def create_webhook_app(hooks: Webhooks) -> Flask:
             return Response("bad signature", status=403)
         with hooks.changed:
             hooks.received.append((path, {**request.args.to_dict(), **params}))
+            hooks.methods.append((path, request.method))
             hooks.changed.notify_all()
+        if path.startswith("/held/"):
+            hooks.release.wait(WAIT_SECONDS)
+            with hooks.changed:
+                hooks.answered.append(path)
         if path == "/boom":
             return Response("the app fell over", status=500)
         body = hooks.documents.get(path, "<Response/>")
@@ -109,6 +127,7 @@ def webhook_server() -> Iterator[Webhooks]:
     thread.start()
     yield hooks
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture
@@ -142,6 +161,8 @@ def sim(simulator: Simulator, hooks: Webhooks) -> Iterator[Simulator]:
     switch.hang_up_all()
     for leg in legs:
         leg.wait()
+    hooks.release.set()
+    assert switch.settle(), "recording callbacks still under way"
     errors = list(switch.errors)
     with switch.lock:
         for kept in (switch.calls, switch.queues, switch.people, switch.recordings):
@@ -338,6 +359,20 @@ def test_hangup_ends_the_call_and_the_status_callback_reports_completed(
     assert status["CallbackSource"] == "call-progress-events"
     assert status["Direction"] == "inbound"
     assert status["Timestamp"].endswith("+0000")
+
+
+def test_the_end_of_a_call_shows_before_its_status_callback_is_answered(
+    sim: Simulator, hooks: Webhooks
+) -> None:
+    sim.switch.config = replace(sim.switch.config, status_callback_url=f"{hooks.base}/held/status")
+    hooks.answer("/voice", "<Say>Goodbye.</Say>")
+    call = sim.call(CALLER)
+    call.expect("ended")
+    hooks.wait_for("/held/status")
+    assert hooks.answered == []
+    hooks.release.set()
+    call.wait()
+    assert hooks.answered == ["/held/status"]
 
 
 def test_document_running_out_of_verbs_hangs_up(sim: Simulator, hooks: Webhooks) -> None:
@@ -619,6 +654,27 @@ def test_dial_queue_bridges_the_front_caller_whose_enqueue_action_gets_bridged(
     second.expect_ended()
 
 
+def test_queue_whisper_is_fetched_with_the_nouns_method(sim: Simulator, hooks: Webhooks) -> None:
+    sim.add_person(RITA, name="rita", presses=None)
+    hooks.answer("/voice", '<Enqueue waitUrl="{app}/hold">support</Enqueue>')
+    hooks.answer("/hold", "<Say>Please hold.</Say>")
+    hooks.answer("/agent", '<Dial><Queue url="{app}/announce" method="GET">support</Queue></Dial>')
+    hooks.answer("/announce", "<Say>A person is taking your call.</Say>")
+    caller = sim.call(CALLER)
+    caller.expect_enqueue("support")
+    client = build_client(ACCOUNT_SID, AUTH_TOKEN, sim.url)
+    rep = sim.switch.calls[
+        client.calls.create(to=RITA, from_=LINE_NUMBER, url=f"{hooks.base}/agent").sid
+    ]
+    caller.expect_say("A person is taking your call.")
+    caller.expect("bridged")
+    assert hooks.methods_of("/announce") == ["GET"]
+    assert hooks.forms("/announce")[0]["CallSid"] == caller.sid
+    rep.hang_up()
+    rep.expect_ended()
+    caller.expect_ended()
+
+
 def test_queued_caller_hanging_up_while_bridged_gets_bridged_as_queue_result(
     sim: Simulator, hooks: Webhooks
 ) -> None:
@@ -685,6 +741,52 @@ def test_recording_reaches_the_callbacks_and_the_action_and_can_be_fetched(
     fetched = client.recordings(action["RecordingSid"]).fetch()
     assert fetched.call_sid == call.sid
     assert fetched.duration == action["RecordingDuration"]
+
+
+@pytest.mark.parametrize(
+    ("words", "seconds", "status"),
+    [(1, 1, "failed"), (5, 2, "completed"), (300, 120, "completed"), (301, 121, "failed")],
+)
+def test_only_recordings_of_2_to_120_seconds_are_transcribed(
+    sim: Simulator, hooks: Webhooks, words: int, seconds: int, status: str
+) -> None:
+    hooks.answer(
+        "/voice",
+        '<Record action="{app}/recorded" transcribe="true" transcribeCallback="{app}/transcript"/>',
+    )
+    call = sim.call(CALLER)
+    call.expect_record()
+    call.say(" ".join(["word"] * words))
+    call.press("#")
+    call.expect_ended()
+    (action,) = hooks.forms("/recorded")
+    assert action["RecordingDuration"] == str(seconds)
+    transcript = hooks.wait_for("/transcript")
+    assert transcript["RecordingSid"] == action["RecordingSid"]
+    assert transcript["TranscriptionStatus"] == status
+    if status == "completed":
+        assert transcript["TranscriptionText"].split() == ["word"] * words
+    else:
+        assert "TranscriptionText" not in transcript
+
+
+def test_settle_waits_for_recording_callbacks_still_under_way(
+    sim: Simulator, hooks: Webhooks
+) -> None:
+    hooks.answer(
+        "/voice",
+        '<Record action="{app}/recorded" recordingStatusCallback="{app}/held/recording"/>',
+    )
+    call = sim.call(CALLER)
+    call.expect_record()
+    call.say("please call me back")
+    call.press("#")
+    call.expect_ended()
+    hooks.wait_for("/held/recording")
+    assert not sim.switch.settle(timeout=0.05)
+    hooks.release.set()
+    assert sim.switch.settle()
+    assert hooks.answered == ["/held/recording"]
 
 
 def test_caller_hanging_up_during_a_recording_posts_the_action_with_hangup(
@@ -775,6 +877,42 @@ def test_rest_update_url_takes_a_held_caller_out_of_the_queue(
     assert forms_of(hooks, "/moved", call)
     assert sim.switch.queue("support").members == []
     assert [form["QueueResult"] for form in hooks.forms("/dequeued")] == ["redirected"]
+
+
+def test_rest_update_twiml_takes_a_held_caller_out_of_the_queue(
+    sim: Simulator, hooks: Webhooks
+) -> None:
+    hooks.answer(
+        "/voice", '<Enqueue waitUrl="{app}/hold" action="{app}/dequeued">support</Enqueue>'
+    )
+    hooks.answer("/hold", "<Say>Please hold.</Say>")
+    call = sim.call(CALLER)
+    call.expect_enqueue("support")
+    client = build_client(ACCOUNT_SID, AUTH_TOKEN, sim.url)
+    client.calls(call.sid).update(twiml="<Response><Say>We are closing now.</Say></Response>")
+    call.expect("redirect", "inline TwiML")
+    call.expect_say("We are closing now.")
+    call.expect_ended()
+    assert sim.switch.queue("support").members == []
+    assert [form["QueueResult"] for form in hooks.forms("/dequeued")] == ["redirected"]
+
+
+def test_queue_member_wait_counts_from_joining_the_queue(sim: Simulator, hooks: Webhooks) -> None:
+    hooks.answer("/voice", '<Gather numDigits="1" action="{app}/menu"><Say>Press 0.</Say></Gather>')
+    hooks.answer("/menu", '<Enqueue waitUrl="{app}/hold">support</Enqueue>')
+    hooks.answer("/hold", "<Say>Please hold.</Say>")
+    call = sim.call(CALLER)
+    call.expect_gather()
+    call.started -= timedelta(minutes=10)  # ten minutes in the menus before asking for a person
+    call.press("0")
+    call.expect_enqueue("support")
+    client = build_client(ACCOUNT_SID, AUTH_TOKEN, sim.url)
+    (member,) = client.queues(sim.switch.queue("support").sid).members.list()
+    assert member.call_sid == call.sid
+    assert member.wait_time < 60
+    assert member.date_enqueued > client.calls(call.sid).fetch().start_time + timedelta(minutes=9)
+    call.hang_up()
+    call.expect_ended()
 
 
 def test_rest_status_completed_hangs_up_a_live_call(sim: Simulator, hooks: Webhooks) -> None:
