@@ -119,7 +119,7 @@ def running_line(settings: Settings) -> Iterator[Line]:
             settings.model_copy(update={"public_base_url": app_url, "twilio_api_base": sim.url})
         )
         server = make_server("127.0.0.1", int(app_url.rsplit(":", 1)[1]), app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         try:
             yield Line(sim=sim, services=app.extensions[EXTENSION], url=app_url)
         finally:
