@@ -128,7 +128,7 @@ def _walk(flow: CallFlow) -> tuple[dict[str, int], list[Problem]]:
     """
     problems: list[Problem] = []
     levels = {flow.start: 1}
-    ancestors = {flow.start: (flow.start,)}
+    ancestors: dict[str, tuple[str, ...]] = {flow.start: (flow.start,)}
     pending = [flow.start]
     while pending:
         parent = pending.pop(0)

@@ -7,9 +7,11 @@ so each later webhook adds to them without reading the record back.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 from redis import Redis
 from redis.client import Pipeline
+from redis.typing import EncodableT
 
 from crm.keys import Keys
 from crm.models import CallRecord
@@ -58,23 +60,21 @@ class CallLog:
         self, call_sid: str, step: str, choices: Mapping[str, str] | None = None
     ) -> None:
         """Add a step to the call's path, remember what the caller chose, and log it for reports."""
+        stored: dict[EncodableT, EncodableT] = {k: v for k, v in (choices or {}).items()}
+        event: dict[EncodableT, EncodableT] = {"event": "call.step", "call_sid": call_sid}
+        event.update({"step": step, **stored})
         with self._redis.pipeline(transaction=False) as pipe:
-            pipe.xadd(
-                self._keys.events,
-                {"event": "call.step", "call_sid": call_sid, "step": step, **(choices or {})},
-                maxlen=EVENTS_MAX_LENGTH,
-                approximate=True,
-            )
+            pipe.xadd(self._keys.events, event, maxlen=EVENTS_MAX_LENGTH, approximate=True)
             pipe.rpush(self._keys.call_path(call_sid), step)
             pipe.expire(self._keys.call_path(call_sid), CALL_RECORD_TTL_SECONDS)
-            if choices:
-                pipe.hset(self._keys.call_choices(call_sid), mapping=dict(choices))
+            if stored:
+                pipe.hset(self._keys.call_choices(call_sid), mapping=stored)
                 pipe.expire(self._keys.call_choices(call_sid), CALL_RECORD_TTL_SECONDS)
             pipe.execute()
 
     def choices(self, call_sid: str) -> dict[str, str]:
         """What the caller has chosen or typed so far in this call."""
-        return self._redis.hgetall(self._keys.call_choices(call_sid))
+        return cast(dict[str, str], self._redis.hgetall(self._keys.call_choices(call_sid)))
 
     def get(self, call_sid: str) -> CallRecord | None:
         """The record of one call, with its path and choices, if logged."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from redis import Redis
 from redis.client import Pipeline
 
@@ -57,11 +59,15 @@ class CaseRepository:
 
     def open_for_caller(self, phone: str) -> list[Case]:
         """The open cases of the customer calling from `phone`, oldest first."""
-        return self._load(self._redis.smembers(self._keys.open_cases_of_caller(phone)))
+        return self._load(
+            cast(set[str], self._redis.smembers(self._keys.open_cases_of_caller(phone)))
+        )
 
     def open_for_owner(self, rep_id: str) -> list[Case]:
         """The open cases a rep owns, oldest first."""
-        return self._load(self._redis.smembers(self._keys.open_cases_of_owner(rep_id)))
+        return self._load(
+            cast(set[str], self._redis.smembers(self._keys.open_cases_of_owner(rep_id)))
+        )
 
     def save(self, case: Case) -> None:
         """Store a changed case and move it between the open-case indexes, atomically.

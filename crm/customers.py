@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from redis import Redis
 
@@ -24,7 +25,7 @@ class CustomerRepository:
 
     def by_account(self, account: str) -> Customer | None:
         """The customer with this account number, if any."""
-        phone = self._redis.hget(self._keys.customer_by_account, account)
+        phone = cast(str | None, self._redis.hget(self._keys.customer_by_account, account))
         customer = self.get(phone) if phone else None
         return customer if customer and customer.account == account else None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from redis import Redis
 from redis.client import Pipeline
@@ -86,7 +87,7 @@ class Directory:
         owners: dict[str, CaseOwner] = {}
         for index in range(0, len(per_case), _FIELDS_PER_CASE):
             raw_case, raw_owner, presence = per_case[index : index + _FIELDS_PER_CASE]
-            case = Case.model_validate_json(raw_case)
+            case = Case.model_validate_json(cast(str, raw_case))  # present: the script checked
             cases.append(case)
             owners[case.owner] = CaseOwner(
                 rep=Rep.model_validate_json(raw_owner) if raw_owner else None,

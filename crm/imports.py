@@ -45,11 +45,13 @@ def read_customers(path: Path, region: str) -> list[Customer]:
     """Parse a customers CSV (`phone,name,spend,account`), or raise `CsvImportError`."""
 
     def build(row: Row) -> Customer:
-        return Customer(
-            phone=to_e164(row["phone"], region),
-            name=row["name"].strip(),
-            spend=row["spend"].strip() or "0",
-            account=row["account"].strip() or None,
+        return Customer.model_validate(
+            {
+                "phone": to_e164(row["phone"], region),
+                "name": row["name"].strip(),
+                "spend": row["spend"].strip() or "0",
+                "account": row["account"].strip() or None,
+            }
         )
 
     return _read(path, CUSTOMER_COLUMNS, build, key=lambda customer: customer.phone)
@@ -64,12 +66,14 @@ def read_reps(path: Path, region: str) -> list[Rep]:
             endpoint = to_e164(endpoint, region)
         if not row["password"]:
             raise ValueError("password is empty")
-        return Rep(
-            id=row["id"].strip(),
-            name=row["name"].strip(),
-            endpoint=endpoint,
-            role=row["role"].strip().lower(),
-            password_hash=generate_password_hash(row["password"]),
+        return Rep.model_validate(
+            {
+                "id": row["id"].strip(),
+                "name": row["name"].strip(),
+                "endpoint": endpoint,
+                "role": row["role"].strip().lower(),
+                "password_hash": generate_password_hash(row["password"]),
+            }
         )
 
     return _read(path, REP_COLUMNS, build, key=lambda rep: rep.id)

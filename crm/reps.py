@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from redis import Redis
 
@@ -39,7 +40,7 @@ class RepRepository:
 
     def all(self) -> list[Rep]:
         """Every rep, sorted by id."""
-        ids = sorted(self._redis.smembers(self._keys.reps))
+        ids = sorted(cast(set[str], self._redis.smembers(self._keys.reps)))
         raws = self._redis.mget([self._keys.rep(rep_id) for rep_id in ids]) if ids else []
         return [Rep.model_validate_json(raw) for raw in raws if raw]
 
@@ -62,5 +63,5 @@ class RepRepository:
 
     def presence(self, rep_id: str) -> Presence:
         """A rep's presence; a rep never seen is offline."""
-        value = self._redis.hget(self._keys.presence, rep_id)
+        value = cast(str | None, self._redis.hget(self._keys.presence, rep_id))
         return Presence(value) if value else Presence.OFFLINE

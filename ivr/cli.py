@@ -44,7 +44,7 @@ def serve(bind: str, workers: int) -> None:
     except (ConfigError, FlowError) as exc:
         raise click.ClickException(str(exc)) from None
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", bind)
             self.cfg.set("workers", workers)

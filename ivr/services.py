@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from redis import Redis
 from redis.backoff import NoBackoff
@@ -62,7 +63,9 @@ class Services:
         )
         keys = Keys()
         flow = load_flow(settings.ivr_callflow or default_flow_path())
-        thresholds = TierThresholds(silver=flow.tiers.silver, gold=flow.tiers.gold)
+        thresholds = TierThresholds(
+            silver=Decimal(flow.tiers.silver), gold=Decimal(flow.tiers.gold)
+        )
         return cls(
             settings=settings,
             redis=redis,

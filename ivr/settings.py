@@ -7,7 +7,7 @@ naming it, because a support line that starts half-configured fails callers late
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, AnyHttpUrl, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,7 +57,7 @@ class Settings(BaseSettings):
         return region_of(self.support_number)
 
     @classmethod
-    def load(cls, **overrides: object) -> Settings:
+    def load(cls, **overrides: Any) -> Settings:
         """Read the environment (and `.env`), or raise `ConfigError` naming what is wrong."""
         try:
             return cls(**overrides)

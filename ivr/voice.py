@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, Response, request, url_for
 from pydantic import BaseModel, Field
@@ -52,7 +53,7 @@ class MenuStep(BaseModel):
     attempt: int = Field(default=1, ge=1, le=10)
 
 
-def link(endpoint: str, **params: object) -> str:
+def link(endpoint: str, **params: Any) -> str:
     """The absolute public URL of one of our webhooks, as Twilio must be given it."""
     return str(services().settings.public_base_url) + url_for(endpoint, **params)
 
@@ -86,13 +87,13 @@ def redis_unavailable(exc: RedisError) -> Response:
 
 
 @bp.errorhandler(Exception)
-def unexpected(exc: Exception) -> Response:
+def unexpected(exc: Exception) -> Response | HTTPException:
     """Anything else that goes wrong mid-call: the caller still reaches a person, never an error.
 
     HTTP errors (a bad signature, a malformed form) keep their 4xx: not calls going wrong.
     """
     if isinstance(exc, HTTPException):
-        return exc.get_response()
+        return exc
     log.exception("webhook %s failed", request.path)
     return fallback_answer()
 

@@ -104,6 +104,7 @@ def _build(element: ET.Element, allowed: frozenset[str], where: str) -> Verb:
         raise InvalidTwiML(f"<{name}> is not allowed {where}; allowed there: {allowed_list}")
     spec = _SPECS[name]
     attrs = _checked_attrs(name, element.attrib, spec.attrs)
+    children: tuple[Verb, ...]
     if spec.ssml:
         text, children = _ssml_text(element), ()
     else:
