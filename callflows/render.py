@@ -25,6 +25,7 @@ RECORDED = "Thank you. We will call you back by {time}. Goodbye."
 NO_MESSAGE = "I didn't hear a message. Let me get you to a person."
 ASK_CASE_REFERENCE = "Please enter your case number, then press pound."
 GATHER_SECONDS = 5
+HOLD_PAUSE_SECONDS = 10
 # Twilio transcribes recordings of up to 120 seconds only.
 RECORD_MAX_SECONDS = 120
 # Seconds a rep's phone rings before the caller is offered the next person instead.
@@ -92,7 +93,10 @@ def hold(flow: CallFlow, position: int, choice_url: str) -> VoiceResponse:
     gather = Gather(input="dtmf", num_digits=1, timeout=GATHER_SECONDS, action=choice_url)
     speaker.say(gather, HOLD_OFFER)
     document.append(gather)
-    document.pause(length=10)
+    if flow.hold_music:
+        document.play(str(flow.hold_music))
+    else:
+        document.pause(length=HOLD_PAUSE_SECONDS)
     return document
 
 

@@ -12,7 +12,7 @@ import string
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, field_validator
 
 from callflows.hours import BusinessHours
 
@@ -221,6 +221,9 @@ class CallFlow(_Model):
     hours: BusinessHours | None = None
     tiers: Tiers = Tiers()
     promises: Promises = Promises()
+    hold_music: HttpUrl | None = Field(
+        default=None, description="audio played between hold announcements; silence if unset"
+    )
     start: Name
     menus: dict[Name, Menu] = Field(min_length=1)
 

@@ -117,3 +117,14 @@ def test_menu_answer_with_a_bad_attempt_is_refused(client: FlaskClient) -> None:
     response = signed_post(client, "/voice/menu?menu=main&attempt=zero", call_params(Digits="1"))
     assert response.status_code == 400
     assert b"attempt" in response.data
+
+
+def test_hold_step_plays_the_flows_hold_music(settings: Settings, tmp_path: Path) -> None:
+    flow = Path("callflows/default.yaml").read_text()
+    path = tmp_path / "music.yaml"
+    path.write_text(flow + "hold_music: https://cdn.example.com/hold.mp3\n")
+    client = create_app(settings.model_copy(update={"ivr_callflow": path})).test_client()
+    response = signed_post(client, "/voice/hold", call_params(QueuePosition="2"))
+    document = ElementTree.fromstring(response.data)
+    assert spoken(response.data)[0] == "You are number 2 in line."
+    assert document.find("Play").text == "https://cdn.example.com/hold.mp3"
