@@ -23,6 +23,7 @@ HOLD_OFFER = "To leave a message and get a call back instead, press 1."
 VOICEMAIL_PROMPT = "Please leave your message after the tone, then hang up or press pound."
 RECORDED = "Thank you. We will call you back by {time}. Goodbye."
 NO_MESSAGE = "I didn't hear a message. Let me get you to a person."
+ACCEPT = "Press 1 to take the call."
 ASK_CASE_REFERENCE = "Please enter your case number, then press pound."
 GATHER_SECONDS = 5
 HOLD_PAUSE_SECONDS = 10
@@ -161,17 +162,41 @@ def dial(
     flow: CallFlow,
     endpoint: str,
     action_url: str,
+    whisper_url: str,
     before: Sequence[str] = (),
 ) -> VoiceResponse:
-    """`before`, then ring one person (a number or a browser client) for RING_SECONDS."""
+    """`before`, then ring one person (a number or a browser client) for RING_SECONDS.
+
+    The person first hears `whisper_url` (who is calling and why) and must accept, so a
+    phone's own voicemail picking up never swallows the caller.
+    """
     document = VoiceResponse()
     Speaker(flow).say(document, *before)
     ring = Dial(action=action_url, method="POST", timeout=RING_SECONDS)
     if endpoint.startswith("client:"):
-        ring.client(endpoint.removeprefix("client:"))
+        ring.client(endpoint.removeprefix("client:"), url=whisper_url, method="POST")
     else:
-        ring.number(endpoint)
+        ring.number(endpoint, url=whisper_url, method="POST")
     document.append(ring)
+    return document
+
+
+def whisper(flow: CallFlow, about: str, accept_url: str) -> VoiceResponse:
+    """What the answering rep hears before the caller is connected: who, why, press 1."""
+    speaker = Speaker(flow)
+    document = VoiceResponse()
+    gather = Gather(input="dtmf", num_digits=1, timeout=GATHER_SECONDS, action=accept_url)
+    speaker.say(gather, about, ACCEPT)
+    document.append(gather)
+    document.hangup()  # no answer: not accepted, the caller goes to the next person
+    return document
+
+
+def accepted(digits: str) -> VoiceResponse:
+    """The rep's answer to a whisper: 1 connects (an empty document bridges), else hang up."""
+    document = VoiceResponse()
+    if digits != "1":
+        document.hangup()
     return document
 
 

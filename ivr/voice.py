@@ -145,8 +145,30 @@ def to_case_owner(case: Case, owner: CaseOwner, greeting: str) -> VoiceResponse:
         services().flow,
         rep.endpoint,
         action_url=link("voice.owner_result", case=case.reference, owner=rep.id),
+        whisper_url=link("voice.whisper", case=case.reference),
         before=[greeting, about, f"Connecting you to {name}, who is looking after it."],
     )
+
+
+@bp.post("/whisper")
+@twilio_signed
+def whisper() -> Response:
+    """Played to the rep who answers: who is calling and about which case, before hello."""
+    case = services().cases.get(request.args.get("case", ""))
+    if case is None:
+        about = "A caller is waiting for you."
+    else:
+        customer = services().customers.get(case.customer_phone)
+        who = customer.name if customer else "A caller"
+        about = f"{who}, about case {render.spelled(case.reference)}: {case.subject}."
+    return twiml(render.whisper(services().flow, about, link("voice.whisper_answer")))
+
+
+@bp.post("/whisper/answer")
+@twilio_signed
+def whisper_answer() -> Response:
+    """The rep pressed a key after the whisper."""
+    return twiml(render.accepted(request.form.get("Digits", "")))
 
 
 @bp.post("/owner-result")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from callflows import render
 from crm.models import Customer, Presence, Rep
 from ivr.embedded_redis import RedisServer
 from ivr.settings import Settings
@@ -52,6 +53,27 @@ def test_caller_with_open_case_rings_case_owner_first(staffed: Line) -> None:
     record = staffed.services.calls.get(call.sid)
     assert record.path[:2] == ["incoming", "owner:sam:completed"]
     assert record.choices == {"case": case.reference}
+
+
+def test_case_owner_hears_who_is_calling_and_why_before_hello(staffed: Line) -> None:
+    case = staffed.services.cases.open(ADA.phone, "sam", "router drops the connection")
+    call = staffed.call(ADA.phone)
+    call.expect_bridged("sam")
+    (sam,) = staffed.sim.switch.legs_to("sam")
+    whisper = sam.expect_say("Ada Lovelace, about case")
+    assert "router drops the connection" in whisper.text
+    assert render.spelled(case.reference) in whisper.text
+    sam.expect_say("Press 1 to take the call.")
+
+
+def test_case_owner_who_does_not_accept_hands_over_to_the_next_person(staffed: Line) -> None:
+    staffed.services.cases.open(ADA.phone, "sam", "router")
+    staffed.sim.switch.people[SAM.endpoint].presses = "2"  # e.g. their own voicemail answered
+    call = staffed.call(ADA.phone)
+    call.expect_dial("sam")
+    call.expect_say("Sam could not pick up")
+    call.expect_enqueue("support")
+    assert not any(event.kind == "bridged" for event in call.transcript)
 
 
 def test_busy_case_owner_puts_the_caller_in_line_for_the_next_person(staffed: Line) -> None:
