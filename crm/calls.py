@@ -40,7 +40,7 @@ class CallLog:
                 self._keys.events,
             ],
             args=[
-                record.model_dump_json(exclude={"path", "choices"}),
+                record.model_dump_json(exclude={"path", "details"}),
                 CALL_RECORD_TTL_SECONDS,
                 first_step,
                 record.call_sid,
@@ -57,10 +57,10 @@ class CallLog:
         return bool(created)
 
     def record_step(
-        self, call_sid: str, step: str, choices: Mapping[str, str] | None = None
+        self, call_sid: str, step: str, details: Mapping[str, str] | None = None
     ) -> None:
-        """Add a step to the call's path, remember what the caller chose, and log it for reports."""
-        stored: dict[EncodableT, EncodableT] = {k: v for k, v in (choices or {}).items()}
+        """Add a step to the call's path, keep its details, and log it for reports."""
+        stored: dict[EncodableT, EncodableT] = {k: v for k, v in (details or {}).items()}
         event: dict[EncodableT, EncodableT] = {"event": "call.step", "call_sid": call_sid}
         event.update({"step": step, **stored})
         with self._redis.pipeline(transaction=False) as pipe:
@@ -68,22 +68,22 @@ class CallLog:
             pipe.rpush(self._keys.call_path(call_sid), step)
             pipe.expire(self._keys.call_path(call_sid), CALL_RECORD_TTL_SECONDS)
             if stored:
-                pipe.hset(self._keys.call_choices(call_sid), mapping=stored)
-                pipe.expire(self._keys.call_choices(call_sid), CALL_RECORD_TTL_SECONDS)
+                pipe.hset(self._keys.call_details(call_sid), mapping=stored)
+                pipe.expire(self._keys.call_details(call_sid), CALL_RECORD_TTL_SECONDS)
             pipe.execute()
 
-    def choices(self, call_sid: str) -> dict[str, str]:
-        """What the caller has chosen or typed so far in this call."""
-        return cast(dict[str, str], self._redis.hgetall(self._keys.call_choices(call_sid)))
+    def details(self, call_sid: str) -> dict[str, str]:
+        """What the caller chose or typed so far, and what the call produced (recording, ...)."""
+        return cast(dict[str, str], self._redis.hgetall(self._keys.call_details(call_sid)))
 
     def get(self, call_sid: str) -> CallRecord | None:
-        """The record of one call, with its path and choices, if logged."""
+        """The record of one call, with its path and details, if logged."""
         with self._redis.pipeline(transaction=False) as pipe:
             pipe.get(self._keys.call(call_sid))
             pipe.lrange(self._keys.call_path(call_sid), 0, -1)
-            pipe.hgetall(self._keys.call_choices(call_sid))
-            raw, path, choices = pipe.execute()
+            pipe.hgetall(self._keys.call_details(call_sid))
+            raw, path, details = pipe.execute()
         if not raw:
             return None
         record = CallRecord.model_validate_json(raw)
-        return record.model_copy(update={"path": path, "choices": choices})
+        return record.model_copy(update={"path": path, "details": details})

@@ -63,9 +63,9 @@ class Keys:
         """List of the steps a call went through, in order."""
         return f"{self.prefix}call:{call_sid}:path"
 
-    def call_choices(self, call_sid: str) -> str:
-        """Hash of what the caller chose or typed (menu keys, a case reference, ...)."""
-        return f"{self.prefix}call:{call_sid}:choices"
+    def call_details(self, call_sid: str) -> str:
+        """Hash of what the caller chose or typed and what the call produced (recording, ...)."""
+        return f"{self.prefix}call:{call_sid}:details"
 
     @property
     def events(self) -> str:

@@ -160,7 +160,7 @@ class CallRecord(Record):
     to: str = ""
     started_at: datetime = Field(default_factory=utcnow)
     path: list[str] = Field(default_factory=list)
-    choices: dict[str, str] = Field(default_factory=dict)
+    details: dict[str, str] = Field(default_factory=dict)
     wait_seconds: float = Field(default=0, ge=0)
     answered_by: str | None = None
     outcome: str | None = None

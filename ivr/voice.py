@@ -253,7 +253,7 @@ def case_status(call: TwilioCall, menu_name: str) -> VoiceResponse:
     if caller.open_cases:
         statuses = [status_of(case, caller.owner_of(case).rep) for case in caller.open_cases]
         return render.menu(flow, menu_name, again, statuses)
-    typed = services().calls.choices(call.call_sid).get("case_reference")
+    typed = services().calls.details(call.call_sid).get("case_reference")
     if typed:
         return read_typed_case(call, typed, menu_name)
     if caller.known:

@@ -52,7 +52,7 @@ def test_caller_with_open_case_rings_case_owner_first(staffed: Line) -> None:
     call.expect("hangup")
     record = staffed.services.calls.get(call.sid)
     assert record.path[:2] == ["incoming", "owner:sam:completed"]
-    assert record.choices == {"case": case.reference}
+    assert record.details["case"] == case.reference
 
 
 def test_case_owner_hears_who_is_calling_and_why_before_hello(staffed: Line) -> None:
@@ -115,7 +115,7 @@ def test_sub_menu_then_its_queue(staffed: Line) -> None:
     call.press("1")
     call.expect_enqueue("tech")
     record = staffed.services.calls.get(call.sid)
-    assert record.choices == {"menu.main": "2", "menu.tech": "1"}
+    assert record.details == {"menu.main": "2", "menu.tech": "1"}
     assert record.path == ["incoming", "menu:main:menu", "menu:tech:queue"]
 
 
@@ -171,7 +171,7 @@ def test_unknown_caller_is_asked_for_the_case_reference_once(staffed: Line) -> N
     call.expect_say(f"Case {' '.join('C' + number)} is open.")
     asked = [text for text in call.heard() if "enter your case number" in text]
     assert len(asked) == 1
-    assert staffed.services.calls.choices(call.sid)["case_reference"] == case.reference
+    assert staffed.services.calls.details(call.sid)["case_reference"] == case.reference
 
 
 def test_a_typed_case_reference_tells_a_stranger_nothing_but_its_status(staffed: Line) -> None:
@@ -213,11 +213,11 @@ def test_voicemail_promises_a_time_and_keeps_the_recording(staffed: Line) -> Non
     call.expect_say("Thank you. We will call you back by")
     call.expect("hangup")
     call.expect_ended()
-    choices = staffed.services.calls.choices(call.sid)
-    assert choices["promised_by"]
-    assert choices["recording"].startswith(staffed.sim.url)
+    details = staffed.services.calls.details(call.sid)
+    assert details["promised_by"]
+    assert details["recording"].startswith(staffed.sim.url)
     assert "voicemail" in staffed.services.calls.get(call.sid).path
-    stored = eventually(lambda: staffed.services.calls.choices(call.sid).get("transcript"))
+    stored = eventually(lambda: staffed.services.calls.details(call.sid).get("transcript"))
     assert stored == "My internet has been down since Monday"
 
 

@@ -107,7 +107,7 @@ def test_call_log_keeps_the_first_record(services: Services) -> None:
     services.calls.record_step("CA1", "menu:main:person", {"menu.main": "0"})
     record = services.calls.get("CA1")
     assert record.to == "" and record.path == ["incoming", "menu:main:person"]
-    assert record.choices == {"menu.main": "0"}
+    assert record.details == {"menu.main": "0"}
 
 
 def test_models_refuse_numbers_that_are_not_e164() -> None:
