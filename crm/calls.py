@@ -20,6 +20,10 @@ from crm.scripts import LuaScript, run_scripts
 # Call records outlive the call long enough for reports and disputes, not forever.
 CALL_RECORD_TTL_SECONDS = 90 * 24 * 3600
 EVENTS_MAX_LENGTH = 1_000_000  # the audit stream keeps about this many events
+# Details the call record reads back as its own fields.
+ANSWERED_BY = "answered_by"
+OUTCOME = "outcome"
+WAIT_SECONDS = "wait_seconds"
 START_CALL = LuaScript("start_call")
 
 
@@ -40,7 +44,9 @@ class CallLog:
                 self._keys.events,
             ],
             args=[
-                record.model_dump_json(exclude={"path", "details"}),
+                record.model_dump_json(
+                    exclude={"path", "details", "answered_by", "outcome", "wait_seconds"}
+                ),
                 CALL_RECORD_TTL_SECONDS,
                 first_step,
                 record.call_sid,
@@ -86,4 +92,12 @@ class CallLog:
         if not raw:
             return None
         record = CallRecord.model_validate_json(raw)
-        return record.model_copy(update={"path": path, "details": details})
+        return record.model_copy(
+            update={
+                "path": path,
+                "details": details,
+                "answered_by": details.get(ANSWERED_BY),
+                "outcome": details.get(OUTCOME),
+                "wait_seconds": float(details.get(WAIT_SECONDS, 0)),
+            }
+        )

@@ -30,6 +30,7 @@ from callflows import (
 )
 from callflows.navigate import Chosen, ToAPerson, TryAgain, answer
 from callflows.promises import callback_deadline, spoken_time, utc_now
+from crm.calls import ANSWERED_BY, OUTCOME, WAIT_SECONDS
 from crm.directory import CaseOwner, receive_call
 from crm.models import CallRecord, Case, Presence, Rep
 from ivr.errors import parsed
@@ -178,9 +179,10 @@ def owner_result() -> Response:
     call = current_call()
     status = request.form.get("DialCallStatus", "")
     owner = request.args.get("owner", "")
-    services().calls.record_step(
-        call.call_sid, f"owner:{owner}:{status}", {"case": request.args.get("case", "")}
-    )
+    details = {"case": request.args.get("case", "")}
+    if status == "completed":
+        details[ANSWERED_BY] = owner
+    services().calls.record_step(call.call_sid, f"owner:{owner}:{status}", details)
     if status == "completed":
         return twiml(render.goodbye(services().flow))
     rep = services().reps.get(owner)
@@ -402,7 +404,9 @@ def queue_result() -> Response:
     call = current_call()
     result = request.form.get("QueueResult", "")
     services().calls.record_step(
-        call.call_sid, f"queue-result:{result}", {"queue": request.args.get("queue", "")}
+        call.call_sid,
+        f"queue-result:{result}",
+        {"queue": request.args.get("queue", ""), WAIT_SECONDS: request.form.get("QueueTime", "0")},
     )
     if result in ("bridged", "hangup", "redirected", "redirected-from-bridged"):
         return twiml(render.goodbye(services().flow))
@@ -414,8 +418,9 @@ def queue_result() -> Response:
 def status() -> Response:
     """Twilio's call status callback: the call's outcome goes into its log."""
     form = request.form
+    status = form.get("CallStatus", "")
     return keep_callback(
-        f"status:{form.get('CallStatus', '')}", {"duration": form.get("CallDuration", "0")}
+        f"status:{status}", {OUTCOME: status, "duration": form.get("CallDuration", "0")}
     )
 
 

@@ -53,6 +53,7 @@ def test_caller_with_open_case_rings_case_owner_first(staffed: Line) -> None:
     record = staffed.services.calls.get(call.sid)
     assert record.path[:2] == ["incoming", "owner:sam:completed"]
     assert record.details["case"] == case.reference
+    assert record.answered_by == "sam"
 
 
 def test_case_owner_hears_who_is_calling_and_why_before_hello(staffed: Line) -> None:
@@ -258,7 +259,21 @@ def test_status_callback_logs_the_outcome(staffed: Line) -> None:
     call.hang_up()
     call.expect_ended()
     call.wait()
-    assert staffed.services.calls.get(call.sid).path[-1] == "status:completed"
+    record = staffed.services.calls.get(call.sid)
+    assert record.path[-1] == "status:completed"
+    assert record.outcome == "completed"
+
+
+def test_time_in_the_queue_is_logged(staffed: Line) -> None:
+    call = staffed.call(UNKNOWN)
+    call.press("0")
+    call.expect_say("You are number 1 in line.")
+    call.hang_up()
+    call.wait()
+    record = staffed.services.calls.get(call.sid)
+    assert "queue-result:hangup" in record.path
+    assert record.details["queue"] == "support"
+    assert record.wait_seconds == float(record.details["wait_seconds"])
 
 
 def closed_flow(tmp_path: Path) -> Path:
