@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 # Callers waiting for the next free person; routing assigns them to reps.
 SUPPORT_QUEUE = "support"
 MANAGER_QUEUE = "managers"
+WAITING = "A caller is waiting for you."
 
 
 class MenuStep(BaseModel):
@@ -80,11 +81,24 @@ def fallback_answer() -> Response:
     return twiml(enqueue(SUPPORT_QUEUE, "Thanks for calling.", render.CONNECTING))
 
 
+def degraded_answer() -> Response:
+    """The answer when a step fails: straight to a person, in the form the step allows.
+
+    Hold steps run inside <Enqueue> and whispers on the rep's leg, where Twilio accepts no
+    <Enqueue>: there the caller keeps their place, and the rep hears a whisper without details.
+    """
+    if request.endpoint in ("voice.hold", "voice.hold_choice"):
+        return twiml(render.stay_in_queue())
+    if request.endpoint == "voice.whisper":
+        return twiml(render.whisper(services().flow, WAITING, link("voice.whisper_answer")))
+    return fallback_answer()
+
+
 @bp.errorhandler(RedisError)
 def redis_unavailable(exc: RedisError) -> Response:
     """Redis is down or slow: answer anyway, with the way to a person that needs no lookup."""
     log.error("Redis unavailable during %s: %s", request.path, exc)
-    return fallback_answer()
+    return degraded_answer()
 
 
 @bp.errorhandler(Exception)
@@ -96,7 +110,7 @@ def unexpected(exc: Exception) -> Response | HTTPException:
     if isinstance(exc, HTTPException):
         return exc
     log.exception("webhook %s failed", request.path)
-    return fallback_answer()
+    return degraded_answer()
 
 
 @bp.post("/person")
@@ -157,7 +171,7 @@ def whisper() -> Response:
     """Played to the rep who answers: who is calling and about which case, before hello."""
     case = services().cases.get(request.args.get("case", ""))
     if case is None:
-        about = "A caller is waiting for you."
+        about = WAITING
     else:
         customer = services().customers.get(case.customer_phone)
         who = customer.name if customer else "A caller"

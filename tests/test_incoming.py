@@ -128,3 +128,21 @@ def test_hold_step_plays_the_flows_hold_music(settings: Settings, tmp_path: Path
     document = ElementTree.fromstring(response.data)
     assert spoken(response.data)[0] == "You are number 2 in line."
     assert document.find("Play").text == "https://cdn.example.com/hold.mp3"
+
+
+def test_whisper_without_redis_still_lets_the_rep_take_the_call(
+    settings: Settings, tmp_path: Path
+) -> None:
+    dead = settings.model_copy(update={"redis_url": f"unix://{tmp_path}/nothing-here.sock"})
+    client = create_app(dead).test_client()
+    response = signed_post(client, "/voice/whisper?case=C-1001", call_params())
+    assert spoken(response.data) == ["A caller is waiting for you.", "Press 1 to take the call."]
+    assert ElementTree.fromstring(response.data).find("Enqueue") is None
+
+
+def test_hold_step_failing_keeps_the_callers_place(settings: Settings, tmp_path: Path) -> None:
+    dead = settings.model_copy(update={"redis_url": f"unix://{tmp_path}/nothing-here.sock"})
+    client = create_app(dead).test_client()
+    response = signed_post(client, "/voice/hold", call_params(QueuePosition="x"))
+    assert response.status_code == 200
+    assert ElementTree.fromstring(response.data).find("Enqueue") is None
