@@ -1,9 +1,10 @@
 """Throughput and latency of /voice/incoming for a known caller with an open case.
 
-Run by hand: `.venv/bin/python -m bench.webhook_throughput` (needs `wrk`). Serves the app and two
-bare Flask baselines with `gunicorn -w 2`, loads each with `wrk -t2 -c16` in interleaved rounds,
-and prints the median requests per second, p99 latency and errors, and the app's throughput as a
-ratio of each baseline's. Requests cycle through distinct CallSids, each signed as Twilio would.
+Run by hand: `.venv/bin/python -m bench.webhook_throughput` (needs `wrk`). Serves the app (with
+its Redis, and once more with its Redis gone) and two bare Flask baselines with `gunicorn -w 2`,
+loads each with `wrk -t2 -c16` in interleaved rounds, and prints the median requests per second,
+p99 latency and errors, and the app's throughput as a ratio of each baseline's. Requests cycle
+through distinct CallSids, each signed as Twilio would.
 """
 
 from __future__ import annotations
@@ -133,10 +134,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8, help="length of one round of load")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per view, interleaved")
     args = parser.parse_args()
+    # "redis-down" is the app with its Redis gone: every webhook must still answer, and fast.
     targets = {
         "app": ("ivr:create_app()", 18080),
         "static": ("bench.baseline:static_app", 18081),
         "signed": ("bench.baseline:signed_app", 18082),
+        "redis-down": ("ivr:create_app()", 18083),
     }
     with tempfile.TemporaryDirectory() as tmp:
         server = RedisServer(Path(tmp) / "redis")
@@ -155,7 +158,10 @@ def main() -> None:
         try:
             for name, (target, port) in targets.items():
                 base = f"http://127.0.0.1:{port}"
-                processes.append(serve(target, port, {**base_env, "PUBLIC_BASE_URL": base}))
+                env = {**base_env, "PUBLIC_BASE_URL": base}
+                if name == "redis-down":
+                    env["REDIS_URL"] = f"unix://{tmp}/no-redis-here.sock"
+                processes.append(serve(target, port, env))
                 scripts[name] = wrk_script(base, Path(tmp) / f"{name}.lua")
                 load(port, scripts[name], 2)  # warm up
             for _ in range(args.rounds):
@@ -173,10 +179,10 @@ def main() -> None:
         for name, runs in rounds.items()
     }
     print(f"median of {args.rounds} interleaved rounds of {args.seconds} s, wrk -t2 -c16")
-    print(f"{'view':<8}{'req/s':>10}{'p99 ms':>10}{'errors':>8}")
+    print(f"{'view':<12}{'req/s':>10}{'p99 ms':>10}{'errors':>8}")
     for name, figures in results.items():
         print(
-            f"{name:<8}{figures['rps']:>10.0f}{figures['p99_ms']:>10.2f}{figures['errors']:>8.0f}"
+            f"{name:<12}{figures['rps']:>10.0f}{figures['p99_ms']:>10.2f}{figures['errors']:>8.0f}"
         )
     app = results["app"]["rps"]
     print(f"app / signed baseline: {app / results['signed']['rps']:.2f}")
