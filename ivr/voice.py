@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request, url_for
 from pydantic import BaseModel, Field
@@ -57,7 +59,14 @@ class MenuStep(BaseModel):
 
 def link(endpoint: str, **params: Any) -> str:
     """The absolute public URL of one of our webhooks, as Twilio must be given it."""
-    return str(services().settings.public_base_url) + url_for(endpoint, **params)
+    query = f"?{urlencode(params)}" if params else ""
+    return f"{services().settings.public_base_url}{_path(endpoint)}{query}"
+
+
+@lru_cache(maxsize=64)
+def _path(endpoint: str) -> str:
+    # Routes never change once the app is built, and url_for is costly on every webhook.
+    return url_for(endpoint)
 
 
 def current_call() -> TwilioCall:
