@@ -6,7 +6,7 @@ person can next act: now if the line is open, else its next opening.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from callflows.schema import CallFlow
@@ -29,8 +29,3 @@ def spoken_time(at: datetime, now: datetime, flow: CallFlow) -> str:
     if days == 1:
         return f"tomorrow at {clock}"
     return f"{local.strftime('%A')} at {clock}"
-
-
-def utc_now() -> datetime:
-    """The current time, aware, for promises that must compare across machines."""
-    return datetime.now(UTC)

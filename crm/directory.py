@@ -67,6 +67,20 @@ class Directory:
         )
         return self.caller_from(phone, found)
 
+    def receive(self, record: CallRecord, calls: CallLog, first_step: str) -> Caller:
+        """Identify a new call's caller and log the call, together in one round trip."""
+        phone = record.from_number
+        if phone is None:
+            calls.start(record, first_step)
+            return Caller(phone=None)
+
+        def build(pipe: Pipeline) -> None:
+            self.queue_identify(pipe, phone)
+            calls.queue_start(pipe, record, first_step)
+
+        found, _ = run_scripts(self._redis, build, [IDENTIFY, START_CALL])
+        return self.caller_from(phone, found)
+
     def queue_identify(self, pipe: Pipeline, phone: str) -> None:
         """Add the lookup of `phone` to a pipeline; read its result with `caller_from`."""
         IDENTIFY.queue(
@@ -100,20 +114,3 @@ class Directory:
             open_cases=tuple(sorted(cases, key=lambda case: case.created_at)),
             owners=owners,
         )
-
-
-def receive_call(
-    redis: Redis, directory: Directory, calls: CallLog, record: CallRecord, first_step: str
-) -> Caller:
-    """Identify a new call's caller and log the call, together in one round trip."""
-    phone = record.from_number
-    if phone is None:
-        calls.start(record, first_step)
-        return Caller(phone=None)
-
-    def build(pipe: Pipeline) -> None:
-        directory.queue_identify(pipe, phone)
-        calls.queue_start(pipe, record, first_step)
-
-    found, _ = run_scripts(redis, build, [IDENTIFY, START_CALL])
-    return directory.caller_from(phone, found)

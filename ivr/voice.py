@@ -31,10 +31,10 @@ from callflows import (
     render,
 )
 from callflows.navigate import Chosen, ToAPerson, TryAgain, answer
-from callflows.promises import callback_deadline, spoken_time, utc_now
+from callflows.promises import callback_deadline, spoken_time
 from crm.calls import ANSWERED_BY, OUTCOME, WAIT_SECONDS
-from crm.directory import CaseOwner, receive_call
-from crm.models import CallRecord, Case, Presence, Rep
+from crm.directory import CaseOwner
+from crm.models import CallRecord, Case, Presence, Rep, utcnow
 from ivr.errors import parsed
 from ivr.services_access import services
 from ivr.signing import twilio_signed
@@ -137,12 +137,11 @@ def incoming() -> Response:
     record = CallRecord(
         call_sid=call.call_sid, from_number=call.from_number, caller_id=call.caller_id, to=call.to
     )
-    sv = services()
-    caller = receive_call(sv.redis, sv.directory, sv.calls, record, first_step="incoming")
-    flow = sv.flow
+    caller = services().directory.receive(record, services().calls, first_step="incoming")
+    flow = services().flow
     name = render.first_name(caller.customer.name) if caller.customer else None
     greeting = flow.greeting_for(name)
-    now = utc_now()
+    now = utcnow()
     if not flow.is_open(now):
         closed = flow.hours.closed_message if flow.hours else ""
         return twiml(voicemail(now, greeting, closed))
@@ -202,11 +201,10 @@ def owner_result() -> Response:
     call = current_call()
     status = request.form.get("DialCallStatus", "")
     owner = request.args.get("owner", "")
-    details = {"case": request.args.get("case", "")}
-    if status == "completed":
-        details[ANSWERED_BY] = owner
+    talked = status == "completed"
+    details = {"case": request.args.get("case", "")} | ({ANSWERED_BY: owner} if talked else {})
     services().calls.record_step(call.call_sid, f"owner:{owner}:{status}", details)
-    if status == "completed":
+    if talked:
         return twiml(render.goodbye(services().flow))
     rep = services().reps.get(owner)
     return twiml(enqueue(SUPPORT_QUEUE, f"{owner_name(rep)} could not pick up.", render.CONNECTING))
@@ -264,7 +262,7 @@ def perform(call: TwilioCall, menu_name: str, option: Option) -> VoiceResponse:
         case ManagerOption():
             return enqueue(MANAGER_QUEUE, render.CONNECTING_MANAGER)
         case VoicemailOption():
-            return voicemail(utc_now())
+            return voicemail(utcnow())
         case RepeatOption():
             return render.menu(flow, menu_name, link("voice.menu", menu=menu_name))
     raise TypeError(f"unhandled menu option {option!r}")
@@ -356,7 +354,7 @@ def voicemail_recorded() -> Response:
         # recording and its status callback will try to store it again.
         log.error("voicemail of %s not logged (Redis down): %s", call.call_sid, recording_url)
     flow = services().flow
-    said = spoken_time(deadline, utc_now(), flow)
+    said = spoken_time(deadline, utcnow(), flow)
     return twiml(render.goodbye(flow, render.RECORDED.format(time=said)))
 
 
@@ -433,7 +431,7 @@ def queue_result() -> Response:
     )
     if result in ("bridged", "hangup", "redirected", "redirected-from-bridged"):
         return twiml(render.goodbye(services().flow))
-    return twiml(voicemail(utc_now()))
+    return twiml(voicemail(utcnow()))
 
 
 @bp.post("/status")

@@ -96,7 +96,8 @@ class Line:
         return self.sim.call(from_)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -105,7 +106,7 @@ def _free_port() -> int:
 @contextmanager
 def running_line(settings: Settings) -> Iterator[Line]:
     """The app on a real port with the simulator in front; fails on anything Twilio flags."""
-    app_url = f"http://127.0.0.1:{_free_port()}"
+    app_url = f"http://127.0.0.1:{free_port()}"
     config = LineConfig(
         account_sid=settings.twilio_account_sid,
         auth_token=settings.twilio_auth_token,
