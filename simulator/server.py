@@ -10,7 +10,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from simulator import devphone, rest
 from simulator.devphone import Caller
-from simulator.people import Person
+from simulator.people import Person, Pickup
 from simulator.switch import Call, LineConfig, Switch
 
 
@@ -80,9 +80,15 @@ class Simulator:
         """Phone the line from `from_`."""
         return self.switch.call(from_, interactive)
 
-    def add_person(self, endpoint: str, name: str = "", **behaviour: object) -> Person:
+    def add_person(
+        self,
+        endpoint: str,
+        name: str = "",
+        pickup: Pickup = Pickup.ANSWER,
+        presses: str | None = "1",
+    ) -> Person:
         """Make someone reachable at `endpoint` (see `Person` for how they behave)."""
-        return self.switch.add_person(Person(endpoint=endpoint, name=name, **behaviour))  # type: ignore[arg-type]
+        return self.switch.add_person(Person(endpoint, name, pickup, presses))
 
     @property
     def errors(self) -> list[str]:
