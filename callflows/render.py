@@ -12,19 +12,9 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
+from callflows import prompts
 from callflows.schema import CallFlow
 
-SORRY = "Sorry, I didn't catch that."
-TO_A_PERSON = "Let me get you to a person."
-CONNECTING = "Connecting you to a person now."
-CONNECTING_MANAGER = "Connecting you to a manager now."
-HOLD_POSITION = "You are number {position} in line."
-HOLD_OFFER = "To leave a message and get a call back instead, press 1."
-VOICEMAIL_PROMPT = "Please leave your message after the tone, then hang up or press pound."
-RECORDED = "Thank you. We will call you back by {time}. Goodbye."
-NO_MESSAGE = "I didn't hear a message. Let me get you to a person."
-ACCEPT = "Press 1 to take the call."
-ASK_CASE_REFERENCE = "Please enter your case number, then press pound."
 GATHER_SECONDS = 5
 HOLD_PAUSE_SECONDS = 10
 # Twilio transcribes recordings of up to 120 seconds only.
@@ -90,9 +80,9 @@ def hold(flow: CallFlow, position: int, choice_url: str) -> VoiceResponse:
     speaker = Speaker(flow)
     document = VoiceResponse()
     if position > 0:
-        speaker.say(document, HOLD_POSITION.format(position=position))
+        speaker.say(document, prompts.hold_position(position))
     gather = Gather(input="dtmf", num_digits=1, timeout=GATHER_SECONDS, action=choice_url)
-    speaker.say(gather, HOLD_OFFER)
+    speaker.say(gather, prompts.HOLD_OFFER)
     document.append(gather)
     if flow.hold_music:
         document.play(str(flow.hold_music))
@@ -133,7 +123,7 @@ def voicemail(
     """
     speaker = Speaker(flow)
     document = VoiceResponse()
-    speaker.say(document, *before, f"We will call you back by {promise}.", VOICEMAIL_PROMPT)
+    speaker.say(document, *before, prompts.callback_promise(promise), prompts.VOICEMAIL_PROMPT)
     document.record(
         action=links.recorded,
         method="POST",
@@ -145,7 +135,7 @@ def voicemail(
         transcribe=True,
         transcribe_callback=links.transcription,
     )
-    speaker.say(document, NO_MESSAGE)
+    speaker.say(document, prompts.NO_MESSAGE)
     document.redirect(links.no_message, method="POST")
     return document
 
@@ -186,7 +176,7 @@ def whisper(flow: CallFlow, about: str, accept_url: str) -> VoiceResponse:
     speaker = Speaker(flow)
     document = VoiceResponse()
     gather = Gather(input="dtmf", num_digits=1, timeout=GATHER_SECONDS, action=accept_url)
-    speaker.say(gather, about, ACCEPT)
+    speaker.say(gather, about, prompts.ACCEPT)
     document.append(gather)
     document.hangup()  # no answer: not accepted, the caller goes to the next person
     return document
@@ -214,7 +204,7 @@ def ask_case_reference(
         action=action_url,
         action_on_empty_result=True,
     )
-    speaker.say(gather, ASK_CASE_REFERENCE)
+    speaker.say(gather, prompts.ASK_CASE_REFERENCE)
     document.append(gather)
     return document
 

@@ -18,9 +18,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.session_interface = LazySessionInterface()
     app.extensions[EXTENSION] = Services.build(settings)
 
-    from ivr import health, voice
+    from ivr import health, sms, voice
 
     app.register_blueprint(voice.bp)
+    app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
 
     return app

@@ -51,7 +51,7 @@ def test_caller_with_open_case_rings_case_owner_first(staffed: Line) -> None:
     staffed.sim.switch.legs_to("sam")[0].hang_up()  # Sam solved it
     call.expect("hangup")
     record = staffed.services.calls.get(call.sid)
-    assert record.path[:2] == ["incoming", "owner:sam:completed"]
+    assert record.path[:3] == ["incoming", "whisper:sam:accepted", "owner:sam:completed"]
     assert record.details["case"] == case.reference
     assert record.answered_by == "sam"
 
@@ -75,6 +75,9 @@ def test_case_owner_who_does_not_accept_hands_over_to_the_next_person(staffed: L
     call.expect_say("Sam could not pick up")
     call.expect_enqueue("support")
     assert not any(event.kind == "bridged" for event in call.transcript)
+    record = staffed.services.calls.get(call.sid)
+    assert "whisper:sam:declined" in record.path
+    assert record.answered_by is None  # answering the phone is not taking the call
 
 
 def test_busy_case_owner_puts_the_caller_in_line_for_the_next_person(staffed: Line) -> None:
@@ -147,6 +150,8 @@ def test_wrong_key_repeats_the_menu_once_then_reaches_a_person(staffed: Line) ->
     call.press("8")
     call.expect_say("Let me get you to a person.")
     call.expect_enqueue("support")
+    path = staffed.services.calls.get(call.sid).path
+    assert path[1:3] == ["menu:main:missed", "menu:main:missed-twice"]
 
 
 def test_silence_twice_reaches_a_person(staffed: Line) -> None:
@@ -181,6 +186,7 @@ def test_a_typed_case_reference_tells_a_stranger_nothing_but_its_status(staffed:
     call.press("3")
     call.expect_say("Please enter your case number")
     call.press(f"{case.reference.removeprefix('C-')}#")
+    call.expect_say(f"Case {render.spelled(case.reference)} is open.")
     call.expect_gather()
     heard = " ".join(call.heard())
     assert "router" not in heard and "Sam" not in heard
@@ -217,6 +223,12 @@ def test_voicemail_promises_a_time_and_keeps_the_recording(staffed: Line) -> Non
     details = staffed.services.calls.details(call.sid)
     assert details["promised_by"]
     assert details["recording"].startswith(staffed.sim.url)
+    stored = eventually(lambda: staffed.services.calls.details(call.sid).get("recording_status"))
+    assert stored == "completed"
+    details = staffed.services.calls.details(call.sid)
+    assert details["recording_sid"].startswith("RE")
+    assert details["recording_url"] == details["recording"]
+    assert int(details["recording_seconds"]) >= 0
     assert "voicemail" in staffed.services.calls.get(call.sid).path
     stored = eventually(lambda: staffed.services.calls.details(call.sid).get("transcript"))
     assert stored == "My internet has been down since Monday"
@@ -325,9 +337,9 @@ def test_redis_going_away_mid_call_still_reaches_a_person(
         call = line.call(UNKNOWN)
         call.expect_gather()
         own_redis.stop()
-        call.press("1")
+        call.press("1")  # billing: the choice holds without Redis
         call.expect_say("Connecting you to a person")
-        call.expect_enqueue("support")
+        call.expect_enqueue("billing")
         call.expect_say("You are number 1 in line.")
         call.hang_up()
         call.wait()

@@ -1,0 +1,54 @@
+"""Answers several steps share: put the caller in line, offer a message, read the call."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Response, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from callflows import prompts, render
+from callflows.promises import callback_deadline, spoken_time
+from ivr.errors import parsed
+from ivr.links import link
+from ivr.services_access import services
+from ivr.twiml import twiml
+from ivr.webhooks import TwilioCall
+from queues import lines
+
+
+def current_call() -> TwilioCall:
+    """The call this webhook is about, with its caller ID as E.164 (or None)."""
+    return parsed(lambda: TwilioCall.from_form(request.form, services().settings.region))
+
+
+def enqueue(queue: str, *before: str) -> VoiceResponse:
+    """Put the caller in line for `queue`, with our hold step and result handling."""
+    return render.enqueue(
+        services().flow,
+        queue,
+        wait_url=link("voice.hold"),
+        action_url=link("voice.queue_result", queue=queue),
+        before=before,
+    )
+
+
+def to_a_person_now() -> Response:
+    """The way to a person that needs nothing but the flow: the last resort of every step."""
+    return twiml(enqueue(lines.SUPPORT, prompts.THANKS_FOR_CALLING, prompts.CONNECTING))
+
+
+def voicemail(now: datetime, *before: str, manager: bool = False) -> VoiceResponse:
+    """Offer to record a message, with the time we promise to call back by.
+
+    Needs no Redis: the recording is Twilio's, and its callbacks retry until stored.
+    """
+    flow = services().flow
+    deadline = callback_deadline(flow, now, manager=manager)
+    links = render.VoicemailLinks(
+        recorded=link("voice.voicemail_recorded", by=deadline.isoformat()),
+        recording_status=link("voice.recording"),
+        transcription=link("voice.transcription"),
+        no_message=link("voice.person"),
+    )
+    return render.voicemail(flow, spoken_time(deadline, now, flow), links, before)

@@ -1,0 +1,70 @@
+"""Waiting in line: the hold step, a key pressed on hold, and what happens when the wait ends."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from callflows import render
+from crm import call_steps
+from crm.calls import WAIT_SECONDS
+from crm.models import utcnow
+from ivr.degrade import degrades_to
+from ivr.links import link
+from ivr.services_access import services
+from ivr.signing import twilio_signed
+from ivr.twiml import twiml
+from ivr.voice import bp
+from ivr.voice.answers import current_call, voicemail
+from ivr.webhooks import HoldState, MenuAnswer, QueueExit, QueueStep, form, query
+from queues.outcomes import AfterQueue, after_queue
+
+
+def hold_in_twilio_order() -> Response:
+    """The hold step from what Twilio tells us alone: the caller keeps their place."""
+    position = form(HoldState).position
+    return twiml(render.hold(services().flow, position, link("voice.hold_choice")))
+
+
+@bp.post("/hold")
+@twilio_signed
+@degrades_to(hold_in_twilio_order)
+def hold() -> Response:
+    """The hold step, replayed while the caller waits: place in line and the message offer."""
+    return hold_in_twilio_order()
+
+
+def hold_choice_answer() -> Response:
+    """1 leaves the queue for a message (via the Enqueue action); any other key keeps holding."""
+    if form(MenuAnswer).digits == "1":
+        return twiml(render.leave_queue())
+    return twiml(render.stay_in_queue())
+
+
+@bp.post("/hold/choice")
+@twilio_signed
+@degrades_to(hold_choice_answer)
+def hold_choice() -> Response:
+    """A key pressed on hold."""
+    return hold_choice_answer()
+
+
+def after_the_wait() -> Response:
+    """What leaving the queue means for the caller: goodbye after a conversation, else a message."""
+    if after_queue(form(QueueExit).result) is AfterQueue.GOODBYE:
+        return twiml(render.goodbye(services().flow))
+    return twiml(voicemail(utcnow()))
+
+
+@bp.post("/queue-result")
+@twilio_signed
+@degrades_to(after_the_wait)
+def queue_result() -> Response:
+    """The caller left a queue: talked to someone, chose a message, or the queue failed them."""
+    call = current_call()
+    exit_ = form(QueueExit)
+    services().calls.record_step(
+        call.call_sid,
+        call_steps.queue_result(exit_.result),
+        {"queue": query(QueueStep).queue, WAIT_SECONDS: str(exit_.seconds)},
+    )
+    return after_the_wait()

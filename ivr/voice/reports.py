@@ -1,0 +1,75 @@
+"""Twilio's reports about a call (recording, transcription, status): stored, or refused with 503.
+
+These are not heard by anyone, so there is nothing to degrade to: a report that cannot be stored
+answers 503, which Twilio retries and shows in its debugger, instead of vanishing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response
+
+from crm import call_steps
+from crm.calls import OUTCOME
+from ivr.degrade import degrades_to
+from ivr.services_access import services
+from ivr.signing import twilio_signed
+from ivr.voice import bp
+from ivr.voice.answers import current_call
+from ivr.webhooks import CallStatusReport, RecordingStatus, Transcription, form
+
+log = logging.getLogger(__name__)
+
+
+def not_stored() -> Response:
+    """Tell Twilio the report was not kept, so it is retried and the loss is visible."""
+    log.error("report of %s not stored", current_call().call_sid)
+    return Response("storage unavailable\n", 503, mimetype="text/plain")
+
+
+@bp.post("/recording")
+@twilio_signed
+@degrades_to(not_stored)
+def recording() -> Response:
+    """Twilio's recording status callback: the recording is kept with the call."""
+    report = form(RecordingStatus)
+    return keep(
+        call_steps.RECORDING,
+        {
+            "recording_sid": report.recording_sid,
+            "recording_url": report.recording_url,
+            "recording_status": report.status,
+            "recording_seconds": str(report.duration),
+        },
+    )
+
+
+@bp.post("/transcription")
+@twilio_signed
+@degrades_to(not_stored)
+def transcription() -> Response:
+    """Twilio's transcription callback: the text (or that there is none) is kept with the call."""
+    report = form(Transcription)
+    return keep(
+        call_steps.TRANSCRIPTION,
+        {"transcript": report.text, "transcription_status": report.status},
+    )
+
+
+@bp.post("/status")
+@twilio_signed
+@degrades_to(not_stored)
+def status() -> Response:
+    """Twilio's call status callback: the call's outcome goes into its log."""
+    report = form(CallStatusReport)
+    return keep(
+        call_steps.call_status(report.status),
+        {OUTCOME: report.status, "duration": str(report.duration)},
+    )
+
+
+def keep(step: str, facts: dict[str, str]) -> Response:
+    """Store what a report says with its call."""
+    services().calls.record_step(current_call().call_sid, step, facts)
+    return Response(status=204)

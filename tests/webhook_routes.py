@@ -1,0 +1,49 @@
+"""The app's Twilio-facing routes, read from its URL map, with a request each one accepts."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tests.signing import call_params
+
+# Our own query parameters, as the app writes them into its TwiML links.
+QUERIES = {
+    "voice.menu": "?menu=main",
+    "voice.case_reference": "?menu=main",
+    "voice.whisper": "?case=C-1001&owner=sam&call=CA" + "1" * 32,
+    "voice.whisper_answer": "?case=C-1001&owner=sam&call=CA" + "1" * 32,
+    "voice.owner_result": "?case=C-1001&owner=sam&call=CA" + "1" * 32,
+    "voice.queue_result": "?queue=support",
+    "voice.voicemail_recorded": "?by=2026-11-25T12:00:00%2B00:00",
+}
+# The parameters Twilio sends to each, beyond those of every voice webhook.
+FORMS = {
+    "voice.menu": {"Digits": "1"},
+    "voice.case_reference": {"Digits": "1001#"},
+    "voice.whisper_answer": {"Digits": "1"},
+    "voice.owner_result": {"DialCallStatus": "completed", "DialBridged": "true"},
+    "voice.queue_result": {"QueueResult": "leave", "QueueTime": "30"},
+    "voice.hold": {"QueuePosition": "2"},
+    "voice.hold_choice": {"Digits": "1"},
+    "voice.voicemail_recorded": {"RecordingUrl": "https://api.twilio.com/rec/RE1"},
+    "voice.recording": {"RecordingSid": "RE1", "RecordingStatus": "completed"},
+    "voice.transcription": {"TranscriptionStatus": "completed", "TranscriptionText": "hi"},
+    "voice.status": {"CallStatus": "completed", "CallDuration": "30"},
+    "sms.incoming": {"MessageSid": "SM1", "Body": "hello"},
+}
+TWILIO_BLUEPRINTS = ("voice", "sms")
+
+
+def twilio_routes(app: Flask) -> list[tuple[str, str]]:
+    """(endpoint, path with query) of every route Twilio may call."""
+    routes = [
+        (rule.endpoint, rule.rule + QUERIES.get(rule.endpoint, ""))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in TWILIO_BLUEPRINTS
+    ]
+    return sorted(routes)
+
+
+def params_for(endpoint: str) -> dict[str, str]:
+    """A well-formed Twilio request for `endpoint`."""
+    return call_params(**FORMS.get(endpoint, {}))
