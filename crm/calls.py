@@ -91,7 +91,7 @@ class CallLog:
             raw, path, details = pipe.execute()
         if not raw:
             return None
-        record = CallRecord.model_validate_json(raw)
+        record = CallRecord.from_stored(raw)
         return record.model_copy(
             update={
                 "path": path,

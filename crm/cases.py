@@ -24,19 +24,24 @@ class CaseRepository:
     def open(
         self, customer_phone: str, owner: str, subject: str, category: str = "general"
     ) -> Case:
-        """Open a case owned by `owner` (who must exist) and return it with its new reference."""
-        if not self._redis.exists(self._keys.rep(owner)):
-            raise UnknownRep(owner)
-        self._redis.setnx(self._keys.case_sequence, FIRST_REFERENCE_NUMBER)
-        number = self._redis.incr(self._keys.case_sequence)
-        case = Case(
-            reference=f"C-{number}",
+        """Open a case owned by `owner` (who must exist) and return it with its new reference.
+
+        The case is checked (`ValidationError`) before a reference is taken, so a refused case
+        leaves no gap in the numbering.
+        """
+        draft = Case(
+            reference="C-0",
             customer_phone=customer_phone,
             owner=owner,
             subject=subject,
             category=category,
         )
-        opened = CaseEvent(kind="opened", by=owner, text=subject)
+        if not self._redis.exists(self._keys.rep(owner)):
+            raise UnknownRep(owner)
+        self._redis.setnx(self._keys.case_sequence, FIRST_REFERENCE_NUMBER)
+        number = self._redis.incr(self._keys.case_sequence)
+        case = draft.model_copy(update={"reference": f"C-{number}"})
+        opened = CaseEvent(kind="opened", by=owner, text=case.subject)
         with self._redis.pipeline(transaction=True) as pipe:
             self._queue_write(pipe, None, case)
             pipe.rpush(self._keys.case_timeline(case.reference), opened.model_dump_json())
@@ -46,16 +51,12 @@ class CaseRepository:
     def get(self, reference: str) -> Case | None:
         """The case with this reference, if any."""
         raw = self._redis.get(self._keys.case(reference.strip().upper()))
-        return Case.model_validate_json(raw) if raw else None
-
-    def add_event(self, reference: str, event: CaseEvent) -> None:
-        """Append an event to a case's timeline."""
-        self._redis.rpush(self._keys.case_timeline(reference), event.model_dump_json())
+        return Case.from_stored(raw) if raw else None
 
     def timeline(self, reference: str) -> list[CaseEvent]:
         """A case's events, oldest first."""
         raws = self._redis.lrange(self._keys.case_timeline(reference), 0, -1)
-        return [CaseEvent.model_validate_json(raw) for raw in raws]
+        return [CaseEvent.from_stored(raw) for raw in raws]
 
     def open_for_caller(self, phone: str) -> list[Case]:
         """The open cases of the customer calling from `phone`, oldest first."""
@@ -80,7 +81,7 @@ class CaseRepository:
 
         def write(pipe: Pipeline) -> None:
             raw = pipe.get(key)
-            previous = Case.model_validate_json(raw) if raw else None
+            previous = Case.from_stored(raw) if raw else None
             pipe.multi()
             self._queue_write(pipe, previous, case)
 
@@ -99,5 +100,5 @@ class CaseRepository:
         if not references:
             return []
         raws = self._redis.mget([self._keys.case(ref) for ref in references])
-        cases = [Case.model_validate_json(raw) for raw in raws if raw]
+        cases = [Case.from_stored(raw) for raw in raws if raw]
         return sorted(cases, key=lambda case: case.created_at)

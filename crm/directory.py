@@ -96,15 +96,15 @@ class Directory:
     def caller_from(self, phone: str, found: list[str | None]) -> Caller:
         """The caller described by a `queue_identify` result."""
         raw_customer, *per_case = found
-        customer = Customer.model_validate_json(raw_customer) if raw_customer else None
+        customer = Customer.from_stored(raw_customer) if raw_customer else None
         cases: list[Case] = []
         owners: dict[str, CaseOwner] = {}
         for index in range(0, len(per_case), _FIELDS_PER_CASE):
             raw_case, raw_owner, presence = per_case[index : index + _FIELDS_PER_CASE]
-            case = Case.model_validate_json(cast(str, raw_case))  # present: the script checked
+            case = Case.from_stored(cast(str, raw_case))  # present: the script checked
             cases.append(case)
             owners[case.owner] = CaseOwner(
-                rep=Rep.model_validate_json(raw_owner) if raw_owner else None,
+                rep=Rep.from_stored(raw_owner) if raw_owner else None,
                 presence=Presence(presence) if presence else Presence.OFFLINE,
             )
         return Caller(

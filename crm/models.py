@@ -10,14 +10,21 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 from crm.phones import to_e164
 
 _CLIENT_IDENTITY = re.compile(r"^client:[A-Za-z0-9_.@-]{1,121}$")
 _CASE_REFERENCE = re.compile(r"^C-\d+$")
+# What XML 1.0 forbids: C0 controls but tab, LF and CR; U+FFFE and U+FFFF. (Lone surrogates,
+# forbidden too, never get this far: pydantic refuses them as not a valid string.)
+# Any of them in a name or subject makes every TwiML document that speaks it unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_STORED = "stored"
+_STORED_CONTEXT: dict[str, Any] = {_STORED: True}
 
 
 def _e164(value: str) -> str:
@@ -41,10 +48,36 @@ def _reference(value: str) -> str:
     return value
 
 
+def _xml_safe(value: str, info: ValidationInfo) -> str:
+    found = _NOT_XML.search(value)
+    if found is None:
+        return value
+    if info.context and info.context.get(_STORED):
+        # Written before the edge refused such text: read it cleaned rather than lose the record.
+        return _NOT_XML.sub("", value)
+    code = ord(found.group())
+    kind = "a control character" if code < 0x20 else "a non-character"
+    raise PydanticCustomError(
+        "xml_forbidden_character",
+        "contains {kind} ({code})",
+        {"kind": kind, "code": f"U+{code:04X}"},
+    )
+
+
 E164 = Annotated[str, AfterValidator(_e164)]
 Endpoint = Annotated[str, AfterValidator(_endpoint)]
 CaseReference = Annotated[str, AfterValidator(_reference)]
 RepId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+# Free text a caller or rep may later hear or read: never a character XML cannot carry.
+Text = Annotated[str, AfterValidator(_xml_safe)]
+
+
+def explain(error: ValidationError) -> str:
+    """A validation error as one line, field by field: `subject: String should have ...`."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in problem['loc']) or 'value'}: {problem['msg']}"
+        for problem in error.errors()
+    )
 
 
 def utcnow() -> datetime:
@@ -56,6 +89,11 @@ class Record(BaseModel):
     """Base of every stored model: strict about unknown fields so typos fail loudly."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @classmethod
+    def from_stored(cls, raw: str | bytes) -> Self:
+        """Read a record back from Redis: what was valid when written still loads."""
+        return cls.model_validate_json(raw, context=_STORED_CONTEXT)
 
 
 class Tier(StrEnum):
@@ -85,9 +123,9 @@ class Customer(Record):
     """A customer, found by the number they call from."""
 
     phone: E164
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     spend: Decimal = Field(default=Decimal(0), ge=0)
-    account: str | None = Field(default=None, max_length=64)
+    account: Text | None = Field(default=None, min_length=1, max_length=64)
 
 
 class Role(StrEnum):
@@ -109,7 +147,7 @@ class Rep(Record):
     """A person who answers calls: a phone number or a browser client."""
 
     id: RepId
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     endpoint: Endpoint
     role: Role = Role.REP
     password_hash: str
@@ -129,7 +167,7 @@ class CaseEvent(Record):
     at: datetime = Field(default_factory=utcnow)
     kind: str
     by: str | None = None
-    text: str = ""
+    text: Text = ""
 
 
 class Case(Record):
@@ -141,8 +179,8 @@ class Case(Record):
 
     reference: CaseReference
     customer_phone: E164
-    subject: str = Field(min_length=1, max_length=500)
-    category: str = "general"
+    subject: Text = Field(min_length=1, max_length=500)
+    category: Text = Field(default="general", min_length=1, max_length=64)
     status: CaseStatus = CaseStatus.OPEN
     owner: RepId
     created_at: datetime = Field(default_factory=utcnow)

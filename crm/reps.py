@@ -29,7 +29,7 @@ class RepRepository:
     def get(self, rep_id: str) -> Rep | None:
         """The rep with this id, if any."""
         raw = self._redis.get(self._keys.rep(rep_id))
-        return Rep.model_validate_json(raw) if raw else None
+        return Rep.from_stored(raw) if raw else None
 
     def require(self, rep_id: str) -> Rep:
         """The rep with this id, or `UnknownRep`."""
@@ -42,7 +42,7 @@ class RepRepository:
         """Every rep, sorted by id."""
         ids = sorted(cast(set[str], self._redis.smembers(self._keys.reps)))
         raws = self._redis.mget([self._keys.rep(rep_id) for rep_id in ids]) if ids else []
-        return [Rep.model_validate_json(raw) for raw in raws if raw]
+        return [Rep.from_stored(raw) for raw in raws if raw]
 
     def save_all(self, reps: Iterable[Rep]) -> int:
         """Store reps in one transaction; a new rep starts offline until they say otherwise."""
