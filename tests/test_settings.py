@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from ivr.settings import ConfigError, Settings
+from ivr.settings import DEV_ENV_FILE, DEV_PID_VARIABLE, ConfigError, Settings
 
 
 def load(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], **changes: str | None) -> Settings:
@@ -68,3 +71,74 @@ def test_unset_redis_url_means_embedded(
     settings = load(monkeypatch, env, REDIS_URL=None, IVR_DATA_DIR=None)
     assert settings.redis_url is None
     assert settings.ivr_data_dir == Path("var")
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://", "redis:///0", "redis://:6379", "redis://h:port", "unix://", "tcp://h"]
+)
+def test_a_redis_url_that_names_no_usable_server_is_refused(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], url: str
+) -> None:
+    # redis-py would read most of these as localhost:6379, silently.
+    with pytest.raises(ConfigError, match="REDIS_URL is invalid"):
+        load(monkeypatch, env, REDIS_URL=url)
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://127.0.0.1:6379/0", "rediss://:pw@cache.example.com", "unix:///run/r.sock"]
+)
+def test_usable_redis_urls_load(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], url: str
+) -> None:
+    assert load(monkeypatch, env, REDIS_URL=url).redis_url == url
+
+
+def write_dev_env(data_dir: Path, pid: int, **variables: str) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lines = [f"{DEV_PID_VARIABLE}={pid}", *(f"{k}={v}" for k, v in variables.items())]
+    (data_dir / DEV_ENV_FILE).write_text("\n".join(lines) + "\n")
+
+
+def only_data_dir(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], data_dir: Path) -> None:
+    for name in env:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("IVR_DATA_DIR", str(data_dir))
+
+
+def test_commands_beside_a_running_dev_line_read_its_settings(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], tmp_path: Path
+) -> None:
+    only_data_dir(monkeypatch, env, tmp_path / "var")
+    monkeypatch.setenv("SECRET_KEY", "set-in-the-environment-wins")
+    dev = {k: v for k, v in env.items() if k not in ("REDIS_URL", "IVR_DATA_DIR")}
+    write_dev_env(tmp_path / "var", os.getpid(), **{**dev, "SECRET_KEY": "from-dev-env-xxxxxxxx"})
+
+    settings = Settings.load(_env_file=tmp_path / "absent.env")
+
+    assert settings.public_base_url == env["PUBLIC_BASE_URL"]
+    assert settings.twilio_auth_token == env["TWILIO_AUTH_TOKEN"]
+    assert settings.secret_key == "set-in-the-environment-wins"
+    assert settings.redis_url is None  # the embedded Redis of the same data dir
+
+
+def test_a_dev_env_left_by_a_stopped_dev_line_is_ignored(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], tmp_path: Path
+) -> None:
+    only_data_dir(monkeypatch, env, tmp_path / "var")
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    dev = {k: v for k, v in env.items() if k not in ("REDIS_URL", "IVR_DATA_DIR")}
+    write_dev_env(tmp_path / "var", finished.pid, **dev)
+
+    with pytest.raises(ConfigError, match="TWILIO_ACCOUNT_SID is not set"):
+        Settings.load(_env_file=tmp_path / "absent.env")
+
+
+def test_no_env_file_means_the_environment_alone(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], tmp_path: Path
+) -> None:
+    only_data_dir(monkeypatch, env, tmp_path / "var")
+    dev = {k: v for k, v in env.items() if k not in ("REDIS_URL", "IVR_DATA_DIR")}
+    write_dev_env(tmp_path / "var", os.getpid(), **dev)
+    with pytest.raises(ConfigError, match="is not set"):
+        Settings.load(_env_file=None)
