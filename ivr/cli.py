@@ -1,30 +1,73 @@
-"""The `ivr` command: serve, work, import the directory, open cases, set presence."""
+"""The `ivr` command: serve, work, import the directory, open cases, set presence.
+
+Every failure a user can cause or meet (configuration, an unreachable Redis, a bad file or
+value) ends the command with one line saying what to fix, never a traceback: `Line` turns them
+into click errors in one place, for every command.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Worker
 
 from callflows import FlowError, default_flow_path, load_flow
-from crm.imports import CsvImportError, read_customers, read_reps
-from crm.models import Presence
+from crm.imports import CsvImportError, import_customers, read_reps
+from crm.models import Presence, explain
 from crm.phones import InvalidPhoneNumber, to_e164
 from crm.reps import UnknownRep
+from ivr.embedded_redis import EmbeddedRedisError
 from ivr.services import Services
-from ivr.settings import ConfigError, Settings
+from ivr.settings import ConfigError, Settings, redacted
+
+# Requests `ivr serve --access-log` leaves out: probes, not calls.
+QUIET_PATHS = frozenset({"/healthz", "/metrics"})
+_REDIS_META = "ivr.redis"  # where the Redis in use is described, for error messages
+
+
+class Line(click.Group):
+    """The `ivr` group: runs a command and turns what a user can fix into one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a known failure becomes a `ClickException` with its one line."""
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, FlowError, CsvImportError, InvalidPhoneNumber, UnknownRep) as exc:
+            raise click.ClickException(str(exc)) from None
+        except ValidationError as exc:
+            raise click.ClickException(explain(exc)) from None
+        except (RedisConnectionError, RedisTimeoutError, EmbeddedRedisError) as exc:
+            where = ctx.meta.get(_REDIS_META, "Redis")
+            raise click.ClickException(f"cannot reach {where}: {_one_line(exc)}") from None
+        except RedisError as exc:
+            where = ctx.meta.get(_REDIS_META, "Redis")
+            raise click.ClickException(f"{where} refused a command: {_one_line(exc)}") from None
+        except OSError as exc:  # a file that cannot be read or written, a port refused
+            raise click.ClickException(_one_line(exc)) from None
+
+
+def _one_line(exc: Exception) -> str:
+    return str(exc) or type(exc).__name__
 
 
 def _services() -> Services:
-    try:
-        return Services.build(Settings.load())
-    except (ConfigError, FlowError) as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = Settings.load()
+    click.get_current_context().meta[_REDIS_META] = (
+        f"Redis at REDIS_URL={redacted(settings.redis_url)}"
+        if settings.redis_url
+        else f"the embedded Redis under IVR_DATA_DIR ({settings.ivr_data_dir}; REDIS_URL unset)"
+    )
+    return Services.build(settings)
 
 
-@click.group()
+@click.group(cls=Line)
 def main() -> None:
     """A Twilio support line that gets every caller to a person quickly."""
 
@@ -32,22 +75,25 @@ def main() -> None:
 @main.command()
 @click.option("--bind", default="127.0.0.1:8000", show_default=True, help="host:port to listen on")
 @click.option("--workers", default=2, show_default=True, help="gunicorn worker processes")
-def serve(bind: str, workers: int) -> None:
-    """Serve the web app (Twilio webhooks, console, API) with gunicorn."""
+@click.option(
+    "--access-log", is_flag=True, help="print one line per request (health checks left out)"
+)
+def serve(bind: str, workers: int, access_log: bool) -> None:
+    """Serve the web app with gunicorn: Twilio voice webhooks, the SMS reply, /healthz."""
     from gunicorn.app.base import BaseApplication
 
     from ivr import create_app
 
-    try:
-        settings = Settings.load()
-        load_flow(settings.ivr_callflow or default_flow_path())  # refuse a bad flow up front
-    except (ConfigError, FlowError) as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = Settings.load()
+    load_flow(settings.ivr_callflow or default_flow_path())  # refuse a bad flow up front
 
     class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", bind)
             self.cfg.set("workers", workers)
+            if access_log:
+                self.cfg.set("accesslog", "-")
+                self.cfg.set("logger_class", _request_log_class())
 
         def load(self) -> Any:
             return create_app(settings)
@@ -55,10 +101,38 @@ def serve(bind: str, workers: int) -> None:
     Server().run()
 
 
+def _request_log_class() -> type:
+    """A gunicorn logger that prints each request as one short line: what the call asked."""
+    from gunicorn.glogging import Logger
+
+    class RequestLog(Logger):
+        def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+            path = environ.get("PATH_INFO", "")
+            if path in QUIET_PATHS:
+                return
+            query = environ.get("QUERY_STRING", "")
+            target = f"{path}?{query}" if query else path
+            milliseconds = request_time.total_seconds() * 1000
+            self.access_log.info(
+                "%s %s %s -> %s in %.0f ms",
+                datetime.now().strftime("%H:%M:%S"),
+                environ.get("REQUEST_METHOD", "-"),
+                target,
+                str(resp.status).split(" ", 1)[0],
+                milliseconds,
+            )
+
+    return RequestLog
+
+
 @main.command()
 @click.option("--burst", is_flag=True, help="work until the queue is empty, then exit")
 def worker(burst: bool) -> None:
-    """Run the background worker: callbacks, SMS, sweeps, with rq's scheduler."""
+    """Run an rq worker, with rq's scheduler, on the line's job queue in Redis.
+
+    The web app queues no jobs yet; the worker is part of the Procfile so that jobs run as
+    soon as the line has some.
+    """
     services = _services()
     Worker([services.jobs], connection=services.jobs.connection).work(
         burst=burst, with_scheduler=True
@@ -70,19 +144,20 @@ def worker(burst: bool) -> None:
 @click.option("--simulator-port", default=8001, show_default=True, help="the simulator's port")
 def dev(port: int, simulator_port: int) -> None:
     """Run the whole line locally: Redis, web, worker, Twilio simulator and demo data."""
-    from ivr.dev import DevPorts, run
+    from ivr.dev import DevError, DevPorts, run
 
-    raise SystemExit(run(DevPorts(app=port, simulator=simulator_port)))
+    try:
+        status = run(DevPorts(app=port, simulator=simulator_port))
+    except DevError as exc:
+        raise click.ClickException(str(exc)) from None
+    raise SystemExit(status)
 
 
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check(path: Path) -> None:
     """Lint a call flow: the menu rules callers rely on, with the path of every problem."""
-    try:
-        flow = load_flow(path)
-    except FlowError as exc:
-        raise click.ClickException(str(exc)) from None
+    flow = load_flow(path)
     click.echo(f"{path}: {flow.name!r} is a good call flow ({len(flow.menus)} menus)")
 
 
@@ -93,25 +168,19 @@ def import_() -> None:
 
 @import_.command(name="customers")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_customers(path: Path) -> None:
-    """Import customers from a CSV with columns phone,name,spend,account."""
+def import_customers_command(path: Path) -> None:
+    """Import customers from a UTF-8 CSV with columns phone,name,spend,account."""
     services = _services()
-    try:
-        customers = read_customers(path, services.settings.region)
-    except CsvImportError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"imported {services.customers.save_all(customers)} customers")
+    count = import_customers(path, services.settings.region, services.customers)
+    click.echo(f"imported {count} customers")
 
 
 @import_.command(name="reps")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_reps(path: Path) -> None:
-    """Import reps from a CSV with columns id,name,endpoint,role,password."""
+    """Import reps from a UTF-8 CSV with columns id,name,endpoint,role,password."""
     services = _services()
-    try:
-        reps = read_reps(path, services.settings.region)
-    except CsvImportError as exc:
-        raise click.ClickException(str(exc)) from None
+    reps = read_reps(path, services.settings.region)
     click.echo(f"imported {services.reps.save_all(reps)} reps")
 
 
@@ -123,17 +192,12 @@ def cases() -> None:
 @cases.command(name="open")
 @click.option("--phone", required=True, help="the customer's phone number")
 @click.option("--owner", required=True, help="id of the rep who owns the case")
-@click.option("--subject", required=True, help="what the case is about")
+@click.option("--subject", required=True, help="what the case is about (up to 500 characters)")
 @click.option("--category", default="general", show_default=True)
 def open_case(phone: str, owner: str, subject: str, category: str) -> None:
     """Open a case and print its reference."""
     services = _services()
-    try:
-        case = services.cases.open(
-            to_e164(phone, services.settings.region), owner, subject, category
-        )
-    except (InvalidPhoneNumber, UnknownRep) as exc:
-        raise click.ClickException(str(exc)) from None
+    case = services.cases.open(to_e164(phone, services.settings.region), owner, subject, category)
     click.echo(case.reference)
 
 
@@ -148,10 +212,7 @@ def reps() -> None:
 def presence(rep_id: str, state: str) -> None:
     """Set a rep available, busy or offline."""
     services = _services()
-    try:
-        services.reps.set_presence(rep_id, Presence(state))
-    except UnknownRep as exc:
-        raise click.ClickException(str(exc)) from None
+    services.reps.set_presence(rep_id, Presence(state))
     click.echo(f"{rep_id} is {state}")
 
 
