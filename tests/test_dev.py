@@ -35,13 +35,15 @@ def wait_for_events(url: str, wanted: str, timeout: float = 30.0) -> list[str]:
     raise AssertionError(f"never heard {wanted!r}; heard {heard}")
 
 
-def wait_for_line(lines: list[str], wanted: str, timeout: float = 10.0) -> None:
+def wait_for_line(
+    process: subprocess.Popen[str], lines: list[str], wanted: str, timeout: float = 10.0
+) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         if any(wanted in line for line in lines):
             return
         time.sleep(0.1)
-    raise AssertionError(f"never printed {wanted!r}; printed {lines}")
+    raise AssertionError(f"never printed {wanted!r}; printed {''.join(lines)}")
 
 
 def environment_without_a_line() -> dict[str, str]:
@@ -75,7 +77,7 @@ def test_dev_phone_call_reaches_the_app_and_everything_stops_after(tmp_path: Pat
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     printed: list[str] = []
@@ -83,7 +85,7 @@ def test_dev_phone_call_reaches_the_app_and_everything_stops_after(tmp_path: Pat
     reader = threading.Thread(target=lambda: printed.extend(process.stdout), daemon=True)  # type: ignore[arg-type]
     reader.start()
     try:
-        wait_for_line(printed, "health", timeout=60)
+        wait_for_line(process, printed, "health", timeout=60)
         assert any(f"http://127.0.0.1:{sim_port}/phone" in line for line in printed)
 
         phone = f"http://127.0.0.1:{sim_port}/phone/api/calls"
@@ -91,7 +93,7 @@ def test_dev_phone_call_reaches_the_app_and_everything_stops_after(tmp_path: Pat
         heard = wait_for_events(f"{phone}/{call['sid']}", "press 0")
         assert heard[0] == "Hello Grace, thanks for calling."
         # The call's webhooks show in the terminal, one short line each.
-        wait_for_line(printed, "POST /voice/incoming -> 200")
+        wait_for_line(process, printed, "POST /voice/incoming -> 200")
         assert not any("/healthz" in line for line in printed if " -> " in line)
 
         # Commands beside the running line reach it with no configuration of their own.
@@ -127,6 +129,33 @@ def test_a_taken_app_port_is_named_at_once_with_the_option_to_change_it(
     assert "Traceback" not in result.output and result.output.count("\n") == 1
     assert time.monotonic() - started < 2
     assert not (tmp_path / "var").exists()  # nothing started
+
+
+def listening_below_a_free_port() -> socket.socket:
+    """A socket listening on a port whose next port is free, so `--simulator-port` can have it."""
+    for _ in range(20):
+        other = socket.socket()
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", other.getsockname()[1] + 1))
+                return other
+            except OSError:
+                other.close()
+    raise AssertionError("no listening port with a free neighbour found")
+
+
+def test_the_port_suggested_instead_is_not_the_simulator_port(tmp_path: Path) -> None:
+    with listening_below_a_free_port() as other:
+        taken = other.getsockname()[1]
+        result = CliRunner().invoke(
+            main,
+            ["dev", "--port", str(taken), "--simulator-port", str(taken + 1)],
+            env={"IVR_DATA_DIR": str(tmp_path / "var")},
+        )
+    suggested = int(result.output.rsplit("--port ", 1)[1])
+    assert suggested > taken + 1
 
 
 def test_a_taken_simulator_port_is_named_with_its_option(listening: int, tmp_path: Path) -> None:
