@@ -72,6 +72,7 @@ class CallerSettings(_Strict):
 
     phone: str
     name: str = Field(min_length=1)
+    note: str = Field(default="", max_length=200, description="what calling as them shows")
 
     @field_validator("phone")
     @classmethod
@@ -113,7 +114,7 @@ def build(settings: SimulatorSettings) -> Simulator:
         settings.line.line_config(),
         host=settings.host,
         port=settings.port,
-        callers=[Caller(phone=c.phone, name=c.name) for c in settings.callers],
+        callers=[Caller(phone=c.phone, name=c.name, note=c.note) for c in settings.callers],
     )
     for person in settings.people:
         sim.switch.add_person(Person(**person.model_dump()))

@@ -46,10 +46,11 @@ class BadInput(ValueError):
 
 @dataclass(frozen=True)
 class Caller:
-    """A demo customer the dev phone can call as."""
+    """A demo customer the dev phone can call as, with what the line knows of them."""
 
     phone: str
     name: str
+    note: str = ""
 
 
 def caller_id(text: str) -> str:

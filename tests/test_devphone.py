@@ -78,7 +78,7 @@ def test_page_offers_the_configured_callers_and_a_keypad(phone: FlaskClient) -> 
     assert 'data-from="anonymous"' in page
     assert all(f'data-key="{key}"' in page for key in "123456789*0#")
     assert phone.get("/phone/api/callers").get_json() == {
-        "callers": [{"phone": "+14155550100", "name": "Ada Lovelace"}]
+        "callers": [{"phone": "+14155550100", "name": "Ada Lovelace", "note": ""}]
     }
 
 
@@ -238,7 +238,9 @@ def test_command_serves_the_dev_phone_with_its_callers(tmp_path: Path) -> None:
                     "voice_url": "http://127.0.0.1:9/voice/incoming",
                 },
                 "people": [{"endpoint": "+14155550200", "name": "sam", "presses": None}],
-                "callers": [{"phone": "+14155550100", "name": "Ada Lovelace"}],
+                "callers": [
+                    {"phone": "+14155550100", "name": "Ada Lovelace", "note": "has case C-1001"}
+                ],
             }
         )
     )
@@ -250,6 +252,7 @@ def test_command_serves_the_dev_phone_with_its_callers(tmp_path: Path) -> None:
         assert phone_url.endswith("/phone"), lines
         page = requests.get(phone_url, timeout=5)
         assert page.status_code == 200 and "Ada Lovelace" in page.text
+        assert "has case C-1001" in page.text
     finally:
         process.terminate()
         process.communicate(timeout=10)
