@@ -85,11 +85,7 @@ class BusinessHours(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"{value!r} is not an IANA timezone like America/New_York") from exc
-        return value
+        return known_timezone(value)
 
     @model_validator(mode="after")
     def _opens_at_some_point(self) -> BusinessHours:
@@ -127,6 +123,15 @@ class BusinessHours(BaseModel):
                 if opening > local:
                     return opening
         raise AssertionError("unreachable: validated hours open every week")
+
+
+def known_timezone(value: str) -> str:
+    """`value` if it names an IANA time zone, else ValueError saying what is expected."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{value!r} is not an IANA timezone like America/New_York") from exc
+    return value
 
 
 def _minute_before(moment: datetime) -> datetime:

@@ -38,6 +38,7 @@ def lint(flow: CallFlow) -> list[Problem]:
     problems += _graph_problems(flow)
     problems += _first_prompt_problems(flow)
     problems += _promise_problems(flow)
+    problems += _timezone_problems(flow)
     return problems
 
 
@@ -189,4 +190,13 @@ def _promise_problems(flow: CallFlow) -> Iterator[Problem]:
         yield Problem(
             "tiers.gold",
             f"gold ({tiers.gold}) must need more spend than silver ({tiers.silver})",
+        )
+
+
+def _timezone_problems(flow: CallFlow) -> Iterator[Problem]:
+    if flow.hours and flow.timezone and flow.timezone != flow.hours.timezone:
+        yield Problem(
+            "timezone",
+            f"{flow.timezone!r} differs from hours.timezone {flow.hours.timezone!r}; "
+            "state the line's zone once",
         )

@@ -17,6 +17,7 @@ from pydantic_core import ErrorDetails
 
 from callflows.lint import Problem, lint
 from callflows.schema import CallFlow
+from callflows.timezones import ZoneUnknown, zone_of_number
 
 
 class FlowError(ValueError):
@@ -33,17 +34,21 @@ def default_flow_path() -> Path:
     return Path(str(resources.files(__package__ or "callflows") / "default.yaml"))
 
 
-def load_flow(path: Path) -> CallFlow:
-    """Read, check and lint the call flow file at `path`."""
+def load_flow(path: Path, support_number: str | None = None) -> CallFlow:
+    """Read, check and lint the call flow file at `path` for the line `support_number`."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise FlowError(str(path), [Problem("(file)", f"cannot be read: {exc.strerror}")]) from exc
-    return parse_flow(text, source=str(path))
+    return parse_flow(text, source=str(path), support_number=support_number)
 
 
-def parse_flow(text: str, source: str) -> CallFlow:
-    """Check and lint a call flow written as YAML; `source` names it in error messages."""
+def parse_flow(text: str, source: str, support_number: str | None = None) -> CallFlow:
+    """Check and lint a call flow written as YAML; `source` names it in error messages.
+
+    A flow that states no time zone takes the zone of the line's number, `support_number`
+    (E.164); without one (linting a file alone) its zone is left unresolved.
+    """
     data = _read_yaml(text, source)
     try:
         flow = CallFlow.model_validate(data)
@@ -52,6 +57,12 @@ def parse_flow(text: str, source: str) -> CallFlow:
     problems = lint(flow)
     if problems:
         raise FlowError(source, problems)
+    if flow.stated_timezone is None and support_number is not None:
+        try:
+            zone = zone_of_number(support_number)
+        except ZoneUnknown as exc:
+            raise FlowError(source, [Problem("timezone", str(exc))]) from None
+        return flow.model_copy(update={"timezone": zone})
     return flow
 
 

@@ -7,7 +7,6 @@ person can next act: now if the line is open, else its next opening.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from callflows.schema import CallFlow
 
@@ -20,8 +19,7 @@ def callback_deadline(flow: CallFlow, now: datetime, *, manager: bool = False) -
 
 def spoken_time(at: datetime, now: datetime, flow: CallFlow) -> str:
     """`at` as a caller hears it, in the line's time zone: "3:30 pm", "tomorrow at 9 am"."""
-    zone = flow.hours.zone if flow.hours else ZoneInfo("UTC")
-    local, today = at.astimezone(zone), now.astimezone(zone)
+    local, today = at.astimezone(flow.zone), now.astimezone(flow.zone)
     clock = local.strftime("%I:%M %p").lstrip("0").replace(":00 ", " ").lower()
     days = (local.date() - today.date()).days
     if days <= 0:

@@ -11,10 +11,11 @@ import re
 import string
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, field_validator
 
-from callflows.hours import BusinessHours
+from callflows.hours import BusinessHours, known_timezone
 
 # Principle 1: these words reach a person in every menu, whatever the flow's own words say.
 PERSON_WORDS: tuple[str, ...] = ("agent", "representative", "person", "human", "operator")
@@ -218,6 +219,9 @@ class CallFlow(_Model):
     voice: str | None = None
     language: str = "en-US"
     greeting: Greeting
+    timezone: str | None = Field(
+        default=None, description="IANA zone of the line; else hours.timezone, else its number's"
+    )
     hours: BusinessHours | None = None
     tiers: Tiers = Tiers()
     promises: Promises = Promises()
@@ -226,6 +230,26 @@ class CallFlow(_Model):
     )
     start: Name
     menus: dict[Name, Menu] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        return None if value is None else known_timezone(value)
+
+    @property
+    def stated_timezone(self) -> str | None:
+        """The zone the flow itself states, if any (`timezone`, else `hours.timezone`)."""
+        return self.timezone or (self.hours.timezone if self.hours else None)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The line's time zone: every time a caller hears is said in it."""
+        stated = self.stated_timezone
+        if stated is None:
+            raise LookupError(
+                f"call flow {self.name!r} has no time zone; load it with the line's number"
+            )
+        return ZoneInfo(stated)
 
     def menu(self, name: str) -> Menu:
         """The menu called `name`; KeyError names the menus there are."""

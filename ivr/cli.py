@@ -85,7 +85,8 @@ def serve(bind: str, workers: int, access_log: bool) -> None:
     from ivr import create_app
 
     settings = Settings.load()
-    load_flow(settings.ivr_callflow or default_flow_path())  # refuse a bad flow up front
+    # Refuse a bad flow (or one whose time zone cannot be known) up front.
+    load_flow(settings.ivr_callflow or default_flow_path(), settings.support_number)
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -156,9 +157,19 @@ def dev(port: int, simulator_port: int) -> None:
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check(path: Path) -> None:
-    """Lint a call flow: the menu rules callers rely on, with the path of every problem."""
-    flow = load_flow(path)
-    click.echo(f"{path}: {flow.name!r} is a good call flow ({len(flow.menus)} menus)")
+    """Lint a call flow: the menu rules callers rely on, with the path of every problem.
+
+    With the line configured, its SUPPORT_NUMBER decides the zone of a flow that states none.
+    """
+    try:
+        number: str | None = Settings.load().support_number
+    except ConfigError:
+        number = None
+    flow = load_flow(path, number)
+    zone = flow.stated_timezone or "not stated; the line's number will decide"
+    click.echo(
+        f"{path}: {flow.name!r} is a good call flow ({len(flow.menus)} menus, time zone {zone})"
+    )
 
 
 @main.group(name="import")

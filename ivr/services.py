@@ -62,7 +62,7 @@ class Services:
             retry=Retry(NoBackoff(), REDIS_RETRIES),
         )
         keys = Keys()
-        flow = load_flow(settings.ivr_callflow or default_flow_path())
+        flow = load_flow(settings.ivr_callflow or default_flow_path(), settings.support_number)
         thresholds = TierThresholds(
             silver=Decimal(flow.tiers.silver), gold=Decimal(flow.tiers.gold)
         )
