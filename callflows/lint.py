@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from callflows.schema import CallFlow, Menu, MenuOption, PersonOption
+from callflows.schema import CallFlow, Menu, MenuOption, PersonOption, QueueOption
+from callflows.twilio_limits import LANGUAGES, MAX_QUEUE_NAME, say_limit, voice_problem
 
 MAX_LEVELS = 2
 MAX_OPTIONS = 5
@@ -39,6 +40,7 @@ def lint(flow: CallFlow) -> list[Problem]:
     problems += _first_prompt_problems(flow)
     problems += _promise_problems(flow)
     problems += _timezone_problems(flow)
+    problems += _twilio_problems(flow)
     return problems
 
 
@@ -64,7 +66,7 @@ def _duplicate_keys(name: str, menu: Menu) -> Iterator[Problem]:
         if option.key in first_use:
             yield Problem(
                 _option_path(name, index, "key"),
-                f"key {option.key!r} is already used by option {first_use[option.key]}",
+                f"key {option.key!r} is already used by option {first_use[option.key] + 1}",
             )
         first_use.setdefault(option.key, index)
 
@@ -79,7 +81,7 @@ def _person_first(name: str, menu: Menu) -> Iterator[Problem]:
     elif persons[0] != 0:
         yield Problem(
             _option_path(name, persons[0]),
-            f"the person option is option {persons[0]}; it must be the first one said",
+            f"the person option is option {persons[0] + 1}; it must be the first one said",
         )
     for index, option in enumerate(menu.options):
         is_person = isinstance(option, PersonOption)
@@ -200,3 +202,40 @@ def _timezone_problems(flow: CallFlow) -> Iterator[Problem]:
             f"{flow.timezone!r} differs from hours.timezone {flow.hours.timezone!r}; "
             "state the line's zone once",
         )
+
+
+def _twilio_problems(flow: CallFlow) -> Iterator[Problem]:
+    """What Twilio itself would refuse or play wrongly: voice, language, lengths."""
+    if flow.voice is not None:
+        problem = voice_problem(flow.voice)
+        if problem:
+            yield Problem("voice", problem)
+    if flow.language not in LANGUAGES:
+        yield Problem(
+            "language", f"{flow.language!r} is not a language Twilio lists (e.g. en-US, es-MX)"
+        )
+    limit = say_limit(flow.voice)
+    for path, text in _said_in_one_say(flow):
+        size = len(text.encode())
+        if size > limit:
+            yield Problem(
+                path, f"{size} characters said at once; {flow.voice or 'the voice'} takes {limit}"
+            )
+    for name, menu in flow.menus.items():
+        for index, option in enumerate(menu.options):
+            queue = option.queue if isinstance(option, PersonOption | QueueOption) else None
+            if queue and len(queue) > MAX_QUEUE_NAME:
+                yield Problem(
+                    _option_path(name, index, "queue"),
+                    f"queue name of {len(queue)} characters; Twilio takes {MAX_QUEUE_NAME}",
+                )
+
+
+def _said_in_one_say(flow: CallFlow) -> Iterator[tuple[str, str]]:
+    """Each text the flow has said in a single <Say>, with its place in the YAML."""
+    yield "greeting.known", flow.greeting.known
+    yield "greeting.unknown", flow.greeting.unknown
+    if flow.hours:
+        yield "hours.closed_message", flow.hours.closed_message
+    for name, menu in flow.menus.items():
+        yield f"menus.{name}.options", menu.prompt  # a menu's options are said as one prompt

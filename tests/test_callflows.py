@@ -287,7 +287,7 @@ def test_person_option_not_first_is_refused() -> None:
     data = base()
     options = data["menus"]["tech"]["options"]
     options.reverse()
-    assert "menus.tech.options.1: the person option is option 1" in refusal(data)
+    assert "menus.tech.options.1: the person option is option 2" in refusal(data)
 
 
 def test_key_zero_for_anything_but_a_person_is_refused() -> None:
@@ -308,7 +308,7 @@ def test_six_options_are_refused() -> None:
 def test_duplicate_keys_are_refused() -> None:
     data = base()
     data["menus"]["tech"]["options"].append(option("1", "voicemail"))
-    assert "menus.tech.options.2.key: key '1' is already used by option 1" in refusal(data)
+    assert "menus.tech.options.2.key: key '1' is already used by option 2" in refusal(data)
 
 
 def test_menu_looping_back_is_refused() -> None:
