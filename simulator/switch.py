@@ -26,6 +26,8 @@ from simulator.webhooks import WebhookClient, WebhookError
 
 API_VERSION = "2010-04-01"
 WORDS_PER_SECOND = 2.5
+# How long a script has to press its next key into a Gather that already holds some.
+NEXT_KEY_SECONDS = 0.5
 # Twilio transcribes recordings of this many seconds only; others get a failed transcription.
 TRANSCRIBABLE_SECONDS = range(2, 121)
 # A call that fetches more documents than this without waiting (on hold) is going round in circles.
@@ -219,6 +221,8 @@ class Call:
         # When the leg last joined a queue: a member's wait counts from here, not from the ring.
         self.enqueued_at: datetime | None = None
         self.bridge: Bridge | None = None
+        # Whether this leg's latest <Dial> connected it to the other party (Twilio's DialBridged).
+        self.dial_bridged = False
         self._changed = threading.Condition()
         # Keys and words that arrive while a prompt plays are kept for the next Gather/Record,
         # as barge-in would, so a script need not race the prompt.
@@ -441,17 +445,23 @@ class Call:
         self._log("gather", verb.attr("action", "") or "", input=" ".join(modes))
         action = verb.attr("action") or url
         method = verb.attr("method", "POST") or "POST"
+        keys = ""  # pressed so far: a Gather waits for numDigits, its finish key or its timeout
         while True:
-            answer = self._await_input(verb.int_attr("timeout", 5), gather=True)
+            answer = self._await_input(verb.int_attr("timeout", 5), gather=True, more=bool(keys))
             if answer.kind == "digits" and "dtmf" in modes:
-                digits, finished_on = _gathered_digits(answer.value, verb)
-                if not digits:
+                keys, finished_on, complete = _gathered_digits(keys, answer.value, verb)
+                if complete and not keys:
                     break  # the finish key alone is no input
-                params = {"Digits": digits, "FinishedOnKey": finished_on}
-                return _Next(action, method, params, context)
-            if answer.kind == "speech" and "speech" in modes:
+                if complete or self._answers_by_itself():
+                    params = {"Digits": keys, "FinishedOnKey": finished_on}
+                    return _Next(action, method, params, context)
+                continue
+            if answer.kind == "speech" and "speech" in modes and not keys:
                 params = {"SpeechResult": answer.value, "Confidence": "0.92"}
                 return _Next(action, method, params, context)
+            if keys and answer.kind == "silence":
+                # The caller stopped pressing: Twilio sends what was typed when the timeout ends.
+                return _Next(action, method, {"Digits": keys, "FinishedOnKey": ""}, context)
             if answer.kind == "silence" or self._answers_by_itself():
                 break
             # Input of a kind this Gather does not listen for goes unheard; it keeps listening.
@@ -491,8 +501,10 @@ class Call:
             if answer.kind == "speech":
                 words.append(answer.value)
                 continue
-            if answer.kind == "digits" and answer.value[:1] in finish_keys:
-                finished_on = answer.value[:1]
+            if answer.kind == "digits":
+                finished_on = next((key for key in answer.value if key in finish_keys), "")
+                if not finished_on:
+                    continue  # a key that is not a finishOnKey is recorded, not obeyed
             break
         if not words:
             if hung_up:
@@ -605,6 +617,7 @@ class Call:
     def _do_dial(self, verb: Verb, context: Context, url: str) -> _Next | None:
         nouns = verb.children or (Verb("Number", {}, verb.text, ()),)
         outcome, dialled, seconds = "no-answer", None, 0
+        self.dial_bridged = False
         caller_hung_up = False
         for noun in nouns:
             try:
@@ -621,7 +634,8 @@ class Call:
             "DialCallStatus": outcome,
             "DialCallSid": dialled.sid if dialled else "",
             "DialCallDuration": str(seconds),
-            "DialBridged": "true" if outcome in ("completed", "answered") else "false",
+            # Answered is not bridged: a leg whose whisper hung up was answered, never connected.
+            "DialBridged": "true" if self.dial_bridged or outcome == "answered" else "false",
         }
         action = verb.attr("action")
         method = verb.attr("method", "POST") or "POST"
@@ -658,8 +672,8 @@ class Call:
         leg.status = "in-progress"
         whisper = noun.attr("url")
         if whisper and not leg.run_whisper(whisper, noun.attr("method", "POST") or "POST"):
-            self._log("dial-result", endpoint, status="no-answer")
-            return "no-answer", leg, 0
+            self._log("dial-result", endpoint, status="completed", bridged="false")
+            return "completed", leg, 0
         bridge = Bridge(self, leg)
         leg.bridge = bridge
         leg._log("bridged", self.from_)
@@ -702,6 +716,7 @@ class Call:
         if message.whisper_url:
             self._follow_whisper(message.whisper_url, message.whisper_method)
         self.bridge = bridge
+        self.dial_bridged = True
         self._log("bridged", other.to if other.direction != "inbound" else other.from_)
         while True:
             item = self._next_message(None)
@@ -737,12 +752,22 @@ class Call:
     def _answers_by_itself(self) -> bool:
         return self.person is not None and self.person.presses is not None
 
-    def _await_input(self, timeout: int, gather: bool) -> _Input:
+    def _await_input(self, timeout: int, gather: bool, more: bool = False) -> _Input:
+        """The next thing the caller does; `more` when a Gather already holds some keys.
+
+        A script is given time to act; but once it has typed some keys and stops, the Gather's
+        own timeout applies (scaled, with a moment for the script's next key), as on a phone.
+        """
         if self.person is not None and self.person.presses is not None and gather:
             return _Input("digits", self.person.presses)
         if self._pending:
             return self._pending.popleft()
-        limit = timeout if self.interactive else self.switch.config.idle_timeout_seconds
+        if self.interactive:
+            limit: float = timeout
+        elif more:
+            limit = max(timeout * self.switch.config.time_scale, NEXT_KEY_SECONDS)
+        else:
+            limit = self.switch.config.idle_timeout_seconds
         deadline = time.monotonic() + limit
         while (remaining := deadline - time.monotonic()) > 0:
             item = self._next_message(remaining)
@@ -750,7 +775,7 @@ class Call:
                 return item
             if item is not None:
                 self._handle_control(item)
-        if self.interactive:
+        if self.interactive or more:
             return _Input("silence")
         self._log("error", "the script gave no input in time; hanging up")
         raise _Ended
@@ -969,7 +994,7 @@ class Switch:
                 )
             )
         transcribe_url = verb.attr("transcribeCallback")
-        if transcribe_url:
+        if transcribe_url and verb.bool_attr("transcribe", False):
             transcribed = recording.duration in TRANSCRIBABLE_SECONDS
             callbacks.append(
                 (
@@ -1043,18 +1068,19 @@ def _matches(event: Event, kind: str, text: str, detail: Mapping[str, str]) -> b
     )
 
 
-def _gathered_digits(pressed: str, verb: Verb) -> tuple[str, str]:
-    """The Digits a Gather reports for these key presses, and the finish key if it ended it."""
+def _gathered_digits(typed: str, pressed: str, verb: Verb) -> tuple[str, str, bool]:
+    """A Gather's Digits after more key presses, the finish key if one was pressed, and whether
+    the Gather is complete (its finishOnKey pressed, or numDigits reached)."""
     finish = verb.attr("finishOnKey", "#") or ""
     limit = verb.attr("numDigits")
-    digits = ""
+    digits = typed
     for key in pressed:
         if finish and key == finish:
-            return digits, key
+            return digits, key, True
         digits += key
         if limit and len(digits) >= int(limit):
-            break
-    return digits, ""
+            return digits, "", True
+    return digits, "", False
 
 
 def _endpoint_of(noun: Verb) -> str:

@@ -605,7 +605,8 @@ def test_whisper_that_hangs_up_leaves_the_caller_unbridged(sim: Simulator, hooks
     call.expect_ended()
     assert not [event for event in call.transcript if event.kind == "bridged"]
     dialed = hooks.forms("/dialed")[0]
-    assert dialed["DialCallStatus"] != "completed"
+    # The rep's phone answered, so Twilio reports the leg completed; it was never bridged.
+    assert dialed["DialCallStatus"] == "completed"
     assert dialed["DialBridged"] == "false"
     assert sim.switch.legs_to("sam")[0].ended
 
@@ -970,3 +971,88 @@ def test_endless_redirects_are_stopped(sim: Simulator, hooks: Webhooks) -> None:
     call.expect_ended()
     assert len(sim.errors) == 1
     sim.errors.clear()
+
+
+# ----- strict as Twilio about the attributes the app relies on -----
+
+
+def test_gather_waits_for_num_digits_across_separate_key_presses(
+    sim: Simulator, hooks: Webhooks
+) -> None:
+    hooks.answer("/voice", '<Gather action="{app}/menu" numDigits="3"/>')
+    call = sim.call(CALLER)
+    call.expect_gather()
+    for key in "123":
+        call.press(key)
+    call.expect_ended()
+    assert [form["Digits"] for form in hooks.forms("/menu")] == ["123"]
+
+
+def test_gather_collects_keys_pressed_one_by_one_until_its_finish_key(
+    sim: Simulator, hooks: Webhooks
+) -> None:
+    hooks.answer("/voice", '<Gather action="{app}/case" finishOnKey="#" timeout="10"/>')
+    call = sim.call(CALLER)
+    call.expect_gather()
+    for key in "1001#":
+        call.press(key)
+    call.expect_ended()
+    (form,) = hooks.forms("/case")
+    assert (form["Digits"], form["FinishedOnKey"]) == ("1001", "#")
+
+
+def test_gather_sends_what_was_typed_when_the_caller_stops_pressing(
+    sim: Simulator, hooks: Webhooks
+) -> None:
+    hooks.answer("/voice", '<Gather action="{app}/case" timeout="1"/>')
+    call = sim.call(CALLER)
+    call.expect_gather()
+    call.press("42")
+    call.expect_ended()
+    (form,) = hooks.forms("/case")
+    assert (form["Digits"], form["FinishedOnKey"]) == ("42", "")
+
+
+def test_record_ignores_keys_that_are_not_its_finish_keys(sim: Simulator, hooks: Webhooks) -> None:
+    hooks.answer("/voice", '<Record action="{app}/recorded" finishOnKey="#"/>')
+    call = sim.call(CALLER)
+    call.expect_record()
+    call.say("my order")
+    call.press("1")  # not a finish key: part of the recording, the recording goes on
+    call.say("never arrived")
+    call.press("#")
+    call.expect_ended()
+    (action,) = hooks.forms("/recorded")
+    assert action["Digits"] == "#"
+    assert sim.switch.recordings[action["RecordingSid"]].text == "my order never arrived"
+
+
+def test_record_with_no_finish_keys_is_ended_by_no_key(sim: Simulator, hooks: Webhooks) -> None:
+    hooks.answer("/voice", '<Record action="{app}/recorded" finishOnKey="" timeout="1"/>')
+    sim.switch.config = replace(sim.switch.config, idle_timeout_seconds=1)
+    call = sim.call(CALLER)
+    call.expect_record()
+    call.say("hello")
+    call.press("#")
+    call.say("still talking")
+    call.hang_up()
+    call.expect_ended()
+    (action,) = hooks.forms("/recorded")
+    assert action["Digits"] == "hangup"
+    assert sim.switch.recordings[action["RecordingSid"]].text == "hello still talking"
+
+
+def test_no_transcription_unless_transcribe_is_true(sim: Simulator, hooks: Webhooks) -> None:
+    hooks.answer(
+        "/voice",
+        '<Record action="{app}/recorded" recordingStatusCallback="{app}/recording"'
+        ' transcribeCallback="{app}/transcript"/>',
+    )
+    call = sim.call(CALLER)
+    call.expect_record()
+    call.say("please call me back about my bill")
+    call.press("#")
+    call.expect_ended()
+    hooks.wait_for("/recording")
+    assert sim.switch.settle()
+    assert hooks.forms("/transcript") == []
