@@ -13,7 +13,7 @@ import pytest
 import requests
 from flask.testing import FlaskClient
 
-from crm.models import Customer
+from crm.models import Customer, Rep
 from simulator.devphone import Caller
 from simulator.server import create_simulator_app
 from simulator.switch import LineConfig, Switch
@@ -256,3 +256,20 @@ def test_command_serves_the_dev_phone_with_its_callers(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_a_case_number_typed_key_by_key_is_heard_whole(line: Line, phone: FlaskClient) -> None:
+    line.services.customers.save_all([ADA])
+    line.services.reps.save_all(
+        [Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x")]
+    )
+    case = line.services.cases.open(ADA.phone, "sam", "router drops the connection")
+    sid = _start(phone, "anonymous")
+    leg = line.sim.switch.calls[sid]
+    leg.expect_gather()
+    phone.post(f"/phone/api/calls/{sid}/press", json={"digits": "3"})
+    leg.expect_say("Please enter your case number")
+    for key in case.reference.removeprefix("C-") + "#":  # one click per key, as on the page
+        assert phone.post(f"/phone/api/calls/{sid}/press", json={"digits": key}).status_code == 202
+    leg.expect_say(f"Case {' '.join(case.reference.replace('-', ''))} is open.")
+    assert line.services.calls.details(sid)["case_reference"] == case.reference
