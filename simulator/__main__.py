@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
+import re
 import sys
 from pathlib import Path
 
@@ -121,6 +123,23 @@ def build(settings: SimulatorSettings) -> Simulator:
     return sim
 
 
+_COLOURS = re.compile(r"\x1b\[[0-9;]*m")  # werkzeug colours its access log in a terminal
+
+
+class _HidePolling(logging.Filter):
+    """Drops the access-log lines of the dev phone page polling for news: thousands an hour."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = _COLOURS.sub("", record.getMessage())
+        return not ('"GET /phone/api/' in message and '" 200 ' in message)
+
+
+def _show_the_calls() -> None:
+    """Print each webhook sent to the app; keep the simulator's own access log quiet."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("werkzeug").addFilter(_HidePolling())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve the simulator in the foreground until interrupted."""
     parser = argparse.ArgumentParser(
@@ -142,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Simulator for {settings.line.number} at {sim.url}", flush=True)
     print(f"Dev phone: {sim.url}/phone", flush=True)
+    _show_the_calls()
     with contextlib.suppress(KeyboardInterrupt):
         sim.serve_forever()
     return 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
@@ -38,6 +39,8 @@ _CLIENT = re.compile(r"client:[A-Za-z0-9_.@-]{1,120}")
 _SEPARATORS = re.compile(r"[\s().-]")
 _DIGITS = re.compile(r"[0-9*#]{1,32}")
 MAX_WORDS_LENGTH = 500
+# An ended leg stays on the page this long, so one sees how it ended, then drops off.
+ENDED_LEGS_SHOWN_FOR = timedelta(seconds=30)
 
 
 class BadInput(ValueError):
@@ -171,9 +174,14 @@ def start_call() -> tuple[Response, int]:
 
 @bp.get("/api/calls")
 def list_calls() -> Response:
-    """Every leg of the account, newest first."""
+    """The live legs of the account and those that ended moments ago, newest first."""
+    shown_since = datetime.now(UTC) - ENDED_LEGS_SHOWN_FOR
     with switch().lock:
-        legs = list(switch().calls.values())
+        legs = [
+            leg
+            for leg in switch().calls.values()
+            if leg.ended_at is None or leg.ended_at >= shown_since
+        ]
     legs.sort(key=lambda leg: leg.started, reverse=True)
     return jsonify(calls=[_leg_json(leg) for leg in legs])
 

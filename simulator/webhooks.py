@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 import requests
 from twilio.request_validator import RequestValidator
 
 TIMEOUT_SECONDS = 15  # Twilio gives a webhook 15 seconds before it gives up
+# One line per webhook sent, so a developer sees where each call goes.
+log = logging.getLogger("simulator.webhooks")
 
 
 class WebhookError(RuntimeError):
@@ -35,6 +40,7 @@ class WebhookClient:
     def request(self, url: str, params: Mapping[str, str], method: str = "POST") -> str:
         """Send a webhook and return the body of the app's answer; raise `WebhookError` if none."""
         method = method.upper()
+        started = time.monotonic()
         try:
             if method == "GET":
                 full = requests.Request("GET", url, params=dict(params)).prepare().url or url
@@ -46,9 +52,17 @@ class WebhookClient:
                     url, data=dict(params), headers=headers, timeout=TIMEOUT_SECONDS
                 )
         except requests.RequestException as exc:
+            log.info("%s %s -> no answer (%s)", method, _path(url), exc)
             raise WebhookError(f"{method} {url} failed: {exc}") from exc
+        elapsed_ms = (time.monotonic() - started) * 1000
+        log.info("%s %s -> %d in %.0f ms", method, _path(url), response.status_code, elapsed_ms)
         if not 200 <= response.status_code < 300:
             raise WebhookError(
                 f"{method} {url} answered {response.status_code}: {response.text[:300]}"
             )
         return response.text
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

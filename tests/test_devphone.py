@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import requests
 from flask.testing import FlaskClient
 
 from crm.models import Customer, Rep
-from simulator.devphone import Caller
+from simulator.devphone import ENDED_LEGS_SHOWN_FOR, Caller
 from simulator.server import create_simulator_app
 from simulator.switch import LineConfig, Switch
 from tests.conftest import Line
@@ -273,3 +275,54 @@ def test_a_case_number_typed_key_by_key_is_heard_whole(line: Line, phone: FlaskC
         assert phone.post(f"/phone/api/calls/{sid}/press", json={"digits": key}).status_code == 202
     leg.expect_say(f"Case {' '.join(case.reference.replace('-', ''))} is open.")
     assert line.services.calls.details(sid)["case_reference"] == case.reference
+
+
+def test_ended_legs_drop_off_the_list_after_a_while(line: Line, phone: FlaskClient) -> None:
+    sid = _start(phone, "anonymous")
+    leg = line.sim.switch.calls[sid]
+    leg.expect_gather()
+    phone.post(f"/phone/api/calls/{sid}/hangup")
+    leg.expect_ended()
+    listed = [call["sid"] for call in phone.get("/phone/api/calls").get_json()["calls"]]
+    assert listed == [sid]  # how it ended is still there to see
+    leg.ended_at = leg.ended_at - ENDED_LEGS_SHOWN_FOR - timedelta(seconds=1)
+    assert phone.get("/phone/api/calls").get_json()["calls"] == []
+
+
+def test_the_simulator_prints_its_webhooks_and_hides_the_pages_polling(tmp_path: Path) -> None:
+    config = tmp_path / "sim.json"
+    config.write_text(
+        json.dumps(
+            {
+                "port": 0,
+                "line": {
+                    "account_sid": "AC" + "0" * 32,
+                    "auth_token": "token",
+                    "number": "+14155550000",
+                    "voice_url": "http://127.0.0.1:9/voice/incoming",
+                },
+                "callers": [{"phone": "+14155550100", "name": "Ada Lovelace"}],
+            }
+        )
+    )
+    process = _run_simulator(config)
+    try:
+        assert process.stdout is not None
+        process.stdout.readline()
+        phone_url = process.stdout.readline().split()[-1]
+        for _ in range(3):
+            requests.get(f"{phone_url}/api/calls", timeout=5)
+        started = requests.post(f"{phone_url}/api/calls", json={"from": "anonymous"}, timeout=5)
+        assert started.status_code == 201
+        state = f"{phone_url}/api/calls/{started.json()['sid']}"
+        deadline = time.monotonic() + 10
+        while not requests.get(state, timeout=5).json()["ended"] and time.monotonic() < deadline:
+            time.sleep(0.05)  # the app is not there: the call ends when its webhook fails
+        requests.get(f"{phone_url}/api/calls/nothing", timeout=5)  # a 404 is still shown
+    finally:
+        process.terminate()
+        printed, logged = process.communicate(timeout=10)
+    output = printed + logged
+    assert "POST /voice/incoming -> no answer" in output
+    assert "GET /phone/api/calls HTTP/1.1" not in output
+    assert "GET /phone/api/calls/nothing HTTP/1.1" in output
