@@ -208,6 +208,19 @@ def test_simulator_app_serves_the_dev_phone_over_http(line: Line) -> None:
     assert response.status_code == 200 and response.json() == {"calls": []}
 
 
+def _config(tmp_path: Path, **sections: list[dict[str, Any]]) -> Path:
+    """A simulator config file for a line whose app is not there (port 9), with `sections`."""
+    config = tmp_path / "sim.json"
+    line = {
+        "account_sid": "AC" + "0" * 32,
+        "auth_token": "token",
+        "number": "+14155550000",
+        "voice_url": "http://127.0.0.1:9/voice/incoming",
+    }
+    config.write_text(json.dumps({"port": 0, "line": line, **sections}))
+    return config
+
+
 def _run_simulator(config: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "simulator", str(config)],
@@ -228,23 +241,10 @@ def test_command_refuses_a_bad_config_naming_the_field(tmp_path: Path) -> None:
 
 
 def test_command_serves_the_dev_phone_with_its_callers(tmp_path: Path) -> None:
-    config = tmp_path / "sim.json"
-    config.write_text(
-        json.dumps(
-            {
-                "port": 0,
-                "line": {
-                    "account_sid": "AC" + "0" * 32,
-                    "auth_token": "token",
-                    "number": "+14155550000",
-                    "voice_url": "http://127.0.0.1:9/voice/incoming",
-                },
-                "people": [{"endpoint": "+14155550200", "name": "sam", "presses": None}],
-                "callers": [
-                    {"phone": "+14155550100", "name": "Ada Lovelace", "note": "has case C-1001"}
-                ],
-            }
-        )
+    config = _config(
+        tmp_path,
+        people=[{"endpoint": "+14155550200", "name": "sam", "presses": None}],
+        callers=[{"phone": "+14155550100", "name": "Ada Lovelace", "note": "has case C-1001"}],
     )
     process = _run_simulator(config)
     try:
@@ -290,21 +290,7 @@ def test_ended_legs_drop_off_the_list_after_a_while(line: Line, phone: FlaskClie
 
 
 def test_the_simulator_prints_its_webhooks_and_hides_the_pages_polling(tmp_path: Path) -> None:
-    config = tmp_path / "sim.json"
-    config.write_text(
-        json.dumps(
-            {
-                "port": 0,
-                "line": {
-                    "account_sid": "AC" + "0" * 32,
-                    "auth_token": "token",
-                    "number": "+14155550000",
-                    "voice_url": "http://127.0.0.1:9/voice/incoming",
-                },
-                "callers": [{"phone": "+14155550100", "name": "Ada Lovelace"}],
-            }
-        )
-    )
+    config = _config(tmp_path, callers=[{"phone": "+14155550100", "name": "Ada Lovelace"}])
     process = _run_simulator(config)
     try:
         assert process.stdout is not None
