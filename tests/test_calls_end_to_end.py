@@ -347,3 +347,27 @@ def test_redis_going_away_mid_call_still_reaches_a_person(
         assert [e for e in line.sim.errors if "503" not in e] == []
         assert any("/voice/status answered 503" in e for e in line.sim.errors)
         line.sim.errors.clear()
+
+
+def test_redis_going_away_on_hold_still_lets_the_caller_leave_a_message(
+    settings: Settings, own_redis: RedisServer
+) -> None:
+    with running_line(settings.model_copy(update={"redis_url": own_redis.url})) as line:
+        call = line.call(UNKNOWN)
+        call.press("9")
+        call.expect_say("Connecting you to a manager now.")
+        call.expect_enqueue("managers")
+        call.expect_say("press 1")
+        own_redis.stop()
+        call.press("1")
+        call.expect("leave")
+        call.expect_say("We will call you back by")
+        call.expect_record()
+        call.say("Please call me about my refund")
+        call.press("#")
+        call.expect_say("Thank you. We will call you back by")
+        call.expect("hangup")
+        call.wait()
+        # What Twilio reports and cannot be stored is refused, so Twilio retries and shows it.
+        assert [e for e in line.sim.errors if "503" not in e] == []
+        line.sim.errors.clear()
