@@ -8,15 +8,17 @@ credentials (HTTP basic auth), as Twilio requires.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import format_datetime
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from simulator.account import API_VERSION, new_sid
+from simulator.leg import Leg
 from simulator.people import Person
-from simulator.switch import API_VERSION, Call, Message, Queue, Switch, new_sid
+from simulator.switch import MAX_QUEUE_SIZE, Call, Message, Queue, Switch
 
 bp = Blueprint("rest", __name__, url_prefix=f"/{API_VERSION}/Accounts/<account_sid>")
 
@@ -93,19 +95,19 @@ def _queue_json(line: Queue) -> dict[str, Any]:
         "friendly_name": line.name,
         "current_size": len(line.members),
         "max_size": line.max_size,
-        "average_wait_time": 0,
+        "average_wait_time": line.average_wait(),
         "date_created": _date(line.created),
         "uri": f"/{API_VERSION}/Accounts/{account}/Queues/{line.sid}.json",
     }
 
 
-def _member_json(line: Queue, leg: Call) -> dict[str, Any]:
+def _member_json(line: Queue, leg: Leg) -> dict[str, Any]:
     enqueued = leg.enqueued_at or leg.started
     return {
         "call_sid": leg.sid,
         "queue_sid": line.sid,
         "position": line.position(leg),
-        "wait_time": int((datetime.now(UTC) - enqueued).total_seconds()),
+        "wait_time": line.wait_of(leg),
         "date_enqueued": _date(enqueued),
     }
 
@@ -194,11 +196,14 @@ def list_queues(account_sid: str) -> Response:
 
 @bp.post("/Queues.json")
 @authenticated
-def create_queue(account_sid: str) -> tuple[Response, int]:
+def create_queue(account_sid: str) -> Response | tuple[Response, int]:
     """Create a queue (or return the one with that name)."""
+    size = request.form.get("MaxSize", "")
+    if size and not (size.isdigit() and 1 <= int(size) <= MAX_QUEUE_SIZE):
+        return _error(400, 21201, f"MaxSize must be a whole number from 1 to {MAX_QUEUE_SIZE}")
     line = switch().queue(request.form.get("FriendlyName", ""))
-    if request.form.get("MaxSize"):
-        line.max_size = int(request.form["MaxSize"])
+    if size:
+        line.max_size = int(size)
     return jsonify(_queue_json(line)), 201
 
 

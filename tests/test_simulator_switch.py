@@ -252,7 +252,7 @@ def test_speech_gather_sends_speech_result_and_confidence(sim: Simulator, hooks:
     call.expect_ended()
     form = hooks.forms("/menu")[0]
     assert form["SpeechResult"] == "agent please"
-    assert 0.0 <= float(form["Confidence"]) <= 1.0
+    assert "Confidence" in form  # Twilio always says how sure its recognition is
     assert "Digits" not in form
 
 
@@ -355,10 +355,20 @@ def test_hangup_ends_the_call_and_the_status_callback_reports_completed(
     (status,) = hooks.forms("/status")
     assert status["CallSid"] == call.sid
     assert status["CallStatus"] == "completed"
-    assert int(status["CallDuration"]) >= 0
     assert status["CallbackSource"] == "call-progress-events"
     assert status["Direction"] == "inbound"
     assert status["Timestamp"].endswith("+0000")
+
+
+def test_status_callback_says_how_long_the_call_lasted(sim: Simulator, hooks: Webhooks) -> None:
+    hooks.answer("/voice", '<Gather action="{app}/menu"><Say>Press 1.</Say></Gather>')
+    call = sim.call(CALLER)
+    call.expect_gather()
+    call.started -= timedelta(seconds=90)  # ninety seconds in the menu
+    call.hang_up()
+    call.expect_ended()
+    (status,) = hooks.forms("/status")
+    assert int(status["CallDuration"]) in (90, 91)  # whole seconds, rounded up
 
 
 def test_the_end_of_a_call_shows_before_its_status_callback_is_answered(
@@ -411,14 +421,83 @@ def test_hold_music_request_carries_the_queue_parameters(sim: Simulator, hooks: 
     assert form["QueueSid"] == enqueued.detail["sid"] and form["QueueSid"].startswith("QU")
     assert form["QueuePosition"] == "2"
     assert form["CurrentQueueSize"] == "2"
-    assert int(form["MaxQueueSize"]) >= 2
-    assert int(form["QueueTime"]) >= 0 and int(form["AvgQueueTime"]) >= 0
     assert form["From"] == "+14155550124"
     first.expect_say("Please hold.")
     first.hang_up()
     second.hang_up()
     first.expect_ended()
     second.expect_ended()
+
+
+def test_hold_music_request_says_how_long_the_caller_and_the_line_have_waited(
+    sim: Simulator, hooks: Webhooks
+) -> None:
+    hooks.answer("/voice", '<Enqueue waitUrl="{app}/hold">support</Enqueue>')
+    hooks.answer("/hold", "<Say>Please hold.</Say>")
+    first = sim.call(CALLER)
+    first.expect_enqueue("support")
+    second = sim.call("+14155550124")
+    second.expect_enqueue("support")
+    assert first.enqueued_at is not None
+    first.enqueued_at -= timedelta(seconds=60)  # a minute in line before the second caller
+
+    form = hooks.wait_for(
+        "/hold", lambda form: form["CallSid"] == first.sid and int(form["QueueTime"]) >= 60
+    )
+    assert int(form["QueueTime"]) in (60, 61)
+    assert int(form["AvgQueueTime"]) in (30, 31)  # a minute and a moment, on average
+    second_round = next(f for f in hooks.forms("/hold") if f["CallSid"] == second.sid)
+    assert int(second_round["QueueTime"]) <= 1
+    first.hang_up()
+    first.expect_ended()
+    second.hang_up()
+    second.expect_ended()
+
+
+def test_a_full_queue_turns_the_caller_away_with_queue_full(
+    sim: Simulator, hooks: Webhooks
+) -> None:
+    client = build_client(ACCOUNT_SID, AUTH_TOKEN, sim.url)
+    client.queues.create(friendly_name="support", max_size=1)
+    hooks.answer(
+        "/voice", '<Enqueue waitUrl="{app}/hold" action="{app}/dequeued">support</Enqueue>'
+    )
+    hooks.answer("/hold", "<Say>Please hold.</Say>")
+    hooks.answer("/dequeued", "<Say>All our lines are full.</Say>")
+    first = sim.call(CALLER)
+    first.expect_enqueue("support")
+    held = hooks.wait_for("/hold", lambda form: form["CallSid"] == first.sid)
+    assert held["MaxQueueSize"] == "1"
+
+    second = sim.call("+14155550124")
+    second.expect_say("All our lines are full.")
+    second.expect_ended()
+    (turned_away,) = forms_of(hooks, "/dequeued", second)
+    assert turned_away["QueueResult"] == "queue-full"
+    assert "QueueSid" not in turned_away  # Twilio sends it only for a caller who was in line
+    assert [leg.sid for leg in sim.switch.queue("support").members] == [first.sid]
+    first.hang_up()
+    first.expect_ended()
+
+
+def test_a_full_queue_without_an_action_goes_on_to_the_next_verb(
+    sim: Simulator, hooks: Webhooks
+) -> None:
+    sim.switch.queue("support").max_size = 1
+    hooks.answer(
+        "/voice",
+        '<Enqueue waitUrl="{app}/hold">support</Enqueue>',
+        "<Say>All our lines are full.</Say>",
+    )
+    hooks.answer("/hold", "<Say>Please hold.</Say>")
+    first = sim.call(CALLER)
+    first.expect_enqueue("support")
+    second = sim.call("+14155550124")
+    second.expect_say("All our lines are full.")
+    second.expect_ended()
+    assert "All our lines are full." not in first.heard()
+    first.hang_up()
+    first.expect_ended()
 
 
 def test_leave_in_hold_music_posts_the_enqueue_action_with_leave(
@@ -435,7 +514,6 @@ def test_leave_in_hold_music_posts_the_enqueue_action_with_leave(
     (form,) = hooks.forms("/dequeued")
     assert form["QueueResult"] == "leave"
     assert form["QueueSid"].startswith("QU")
-    assert int(form["QueueTime"]) >= 0
     assert sim.switch.queue("support").members == []
 
 
@@ -499,13 +577,16 @@ def test_dial_bridges_a_person_who_answers_and_reports_completed_after_hangup(
     call.expect_bridged("sam")
     (leg,) = sim.switch.legs_to("sam")
     assert leg.direction == "outbound-dial" and leg.parent is call
+    assert call.bridge is not None
+    call.bridge.started -= timedelta(seconds=30)  # half a minute of talking
     leg.hang_up()
     call.expect_say("Thanks for calling.")
     call.expect_ended()
     (form,) = hooks.forms("/dialed")
     assert form["DialCallStatus"] == "completed"
     assert form["DialCallSid"] == leg.sid
-    assert int(form["DialCallDuration"]) >= 1
+    assert int(form["DialCallDuration"]) in (30, 31)
+    assert form["DialBridged"] == "true"
     assert form["CallStatus"] == "in-progress"
 
 
@@ -723,7 +804,6 @@ def test_recording_reaches_the_callbacks_and_the_action_and_can_be_fetched(
     (action,) = hooks.forms("/recorded")
     assert action["CallSid"] == call.sid
     assert action["RecordingSid"].startswith("RE")
-    assert int(action["RecordingDuration"]) >= 1
     assert action["Digits"] == "#"
     status = hooks.wait_for("/recording")
     assert status["RecordingSid"] == action["RecordingSid"]
@@ -1042,11 +1122,18 @@ def test_record_with_no_finish_keys_is_ended_by_no_key(sim: Simulator, hooks: We
     assert sim.switch.recordings[action["RecordingSid"]].text == "hello still talking"
 
 
-def test_no_transcription_unless_transcribe_is_true(sim: Simulator, hooks: Webhooks) -> None:
+@pytest.mark.parametrize(
+    ("transcribe", "transcribed"),
+    [(' transcribe="true"', True), ("", True), (' transcribe="false"', False)],
+)
+def test_a_transcription_is_sent_only_when_transcribe_is_asked_for_or_implied(
+    sim: Simulator, hooks: Webhooks, transcribe: str, transcribed: bool
+) -> None:
+    # Twilio's Record reference: a transcribeCallback implies transcribe="true".
     hooks.answer(
         "/voice",
         '<Record action="{app}/recorded" recordingStatusCallback="{app}/recording"'
-        ' transcribeCallback="{app}/transcript"/>',
+        f' transcribeCallback="{{app}}/transcript"{transcribe}/>',
     )
     call = sim.call(CALLER)
     call.expect_record()
@@ -1055,4 +1142,5 @@ def test_no_transcription_unless_transcribe_is_true(sim: Simulator, hooks: Webho
     call.expect_ended()
     hooks.wait_for("/recording")
     assert sim.switch.settle()
-    assert hooks.forms("/transcript") == []
+    sent = [form["TranscriptionText"] for form in hooks.forms("/transcript")]
+    assert sent == (["please call me back about my bill"] if transcribed else [])
