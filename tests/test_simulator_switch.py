@@ -6,6 +6,8 @@ can assert on exactly the parameters Twilio would send, and on where the call go
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -203,6 +205,21 @@ def test_pressed_digits_reach_the_gather_action_with_the_standard_parameters(
     assert form["Direction"] == "inbound"
     assert form["CallStatus"] == "in-progress"
     assert form["ApiVersion"] == "2010-04-01"
+
+
+def test_each_webhook_sent_is_logged_with_its_path_status_and_time(
+    sim: Simulator, hooks: Webhooks, caplog: pytest.LogCaptureFixture
+) -> None:
+    hooks.answer("/voice", '<Gather action="{app}/boom" numDigits="1"/>')
+    with caplog.at_level(logging.INFO, logger="simulator.webhooks"):
+        call = sim.call(CALLER)
+        call.press("1")
+        call.expect_ended()
+    lines = [r.getMessage() for r in caplog.records if r.name == "simulator.webhooks"]
+    assert re.fullmatch(r"POST /voice -> 200 in \d+ ms", lines[0]), lines
+    assert re.fullmatch(r"POST /boom -> 500 in \d+ ms", lines[1]), lines
+    assert lines[2].startswith("POST /status -> 200"), lines
+    sim.errors.clear()
 
 
 def test_first_webhook_of_an_inbound_call_says_it_is_ringing(
