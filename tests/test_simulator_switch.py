@@ -706,7 +706,8 @@ def test_whisper_that_hangs_up_leaves_the_caller_unbridged(sim: Simulator, hooks
     # The rep's phone answered, so Twilio reports the leg completed; it was never bridged.
     assert dialed["DialCallStatus"] == "completed"
     assert dialed["DialBridged"] == "false"
-    assert sim.switch.legs_to("sam")[0].ended
+    (declined,) = sim.switch.legs_to("sam")
+    assert dialed["DialCallSid"] == declined.sid and declined.ended
 
 
 def test_dial_queue_bridges_the_front_caller_whose_enqueue_action_gets_bridged(
