@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 WORDS_PER_SECOND = 2.5
 # How long a script has to press its next key into a Gather that already holds some.
 NEXT_KEY_SECONDS = 0.5
-# Call statuses after which the leg is still up; anything else is how it ended.
+# The statuses of a leg that is still up; any other status says how it ended.
 LIVE_STATUSES = ("in-progress", "ringing", "queued")
 
 
