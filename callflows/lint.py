@@ -11,13 +11,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from callflows.schema import CallFlow, Menu, MenuOption, PersonOption, QueueOption
-from callflows.twilio_limits import LANGUAGES, MAX_QUEUE_NAME, say_limit, voice_problem
+from callflows.twilio_limits import (
+    MAX_QUEUE_NAME,
+    language_problem,
+    say_problem,
+    voice_language_problem,
+    voice_problem,
+)
 
 MAX_LEVELS = 2
 MAX_OPTIONS = 5
 WORDS_PER_SECOND = 2.5
 MAX_FIRST_PROMPT_SECONDS = 20.0
 PERSON_KEY = "0"
+# The known greeting is said with the caller's first name in it; a customer's name may be 200
+# characters, each up to 4 bytes in UTF-8, so the greeting must leave that much room.
+LONGEST_FIRST_NAME = "W" * 800
 
 
 @dataclass(frozen=True)
@@ -205,37 +214,56 @@ def _timezone_problems(flow: CallFlow) -> Iterator[Problem]:
 
 
 def _twilio_problems(flow: CallFlow) -> Iterator[Problem]:
-    """What Twilio itself would refuse or play wrongly: voice, language, lengths."""
-    if flow.voice is not None:
-        problem = voice_problem(flow.voice)
-        if problem:
-            yield Problem("voice", problem)
-    if flow.language not in LANGUAGES:
-        yield Problem(
-            "language", f"{flow.language!r} is not a language Twilio lists (e.g. en-US, es-MX)"
-        )
-    limit = say_limit(flow.voice)
+    """What Twilio itself would refuse or play wrongly: voice, language, lengths, queue names."""
+    yield from _voice_problems(flow)
     for path, text in _said_in_one_say(flow):
-        size = len(text.encode())
-        if size > limit:
-            yield Problem(
-                path, f"{size} characters said at once; {flow.voice or 'the voice'} takes {limit}"
-            )
+        too_long = say_problem(text, flow.voice)
+        if too_long:
+            room = f" (counting {len(LONGEST_FIRST_NAME)} for a first name)"
+            yield Problem(path, too_long + (room if path == "greeting.known" else ""))
+    yield from _queue_name_problems(flow)
+
+
+def _voice_problems(flow: CallFlow) -> Iterator[Problem]:
+    voice = voice_problem(flow.voice) if flow.voice else None
+    language = language_problem(flow.language)
+    if voice:
+        yield Problem("voice", voice)
+    if language:
+        yield Problem("language", language)
+    if flow.voice and not voice and not language:
+        # Only a known voice and a listed language can be compared.
+        mismatch = voice_language_problem(flow.voice, flow.language)
+        if mismatch:
+            yield Problem("voice", f"{mismatch}; choose a voice of the flow's language")
+
+
+def _queue_name_problems(flow: CallFlow) -> Iterator[Problem]:
     for name, menu in flow.menus.items():
         for index, option in enumerate(menu.options):
             queue = option.queue if isinstance(option, PersonOption | QueueOption) else None
             if queue and len(queue) > MAX_QUEUE_NAME:
                 yield Problem(
                     _option_path(name, index, "queue"),
-                    f"queue name of {len(queue)} characters; Twilio takes {MAX_QUEUE_NAME}",
+                    f"option {index + 1} names a queue of {len(queue)} characters; "
+                    f"Twilio takes at most {MAX_QUEUE_NAME}",
                 )
 
 
 def _said_in_one_say(flow: CallFlow) -> Iterator[tuple[str, str]]:
-    """Each text the flow has said in a single <Say>, with its place in the YAML."""
-    yield "greeting.known", flow.greeting.known
+    """Each text the flow has said in a single <Say>, with its place in the YAML.
+
+    A menu is said as one prompt: an option too long on its own is named, else the menu whose
+    options only together are too long.
+    """
+    yield "greeting.known", flow.greeting_for(LONGEST_FIRST_NAME)
     yield "greeting.unknown", flow.greeting.unknown
     if flow.hours:
         yield "hours.closed_message", flow.hours.closed_message
     for name, menu in flow.menus.items():
-        yield f"menus.{name}.options", menu.prompt  # a menu's options are said as one prompt
+        long_options = [
+            (_option_path(name, index, "say"), option.say)
+            for index, option in enumerate(menu.options)
+            if say_problem(option.say, flow.voice)
+        ]
+        yield from long_options or [(f"menus.{name}.options", menu.prompt)]
