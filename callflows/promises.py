@@ -1,24 +1,37 @@
 """Callback promises: a concrete time, said the way a person would say it.
 
 "We will call you back soon" is no promise; "by 3:30 pm" is. The deadline counts from when a
-person can next act: now if the line is open, else its next opening.
+person can next act: now if the line is open, else its next opening. Times are said in the
+line's own zone (`CallFlow.zone`), never in the server's or UTC.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from callflows.schema import CallFlow
 
+# Beyond this many days a weekday alone is ambiguous ("Monday" could be next week's).
+_DAYS_NAMED_BY_WEEKDAY = 6
+
 
 def callback_deadline(flow: CallFlow, now: datetime, *, manager: bool = False) -> datetime:
-    """When a callback requested at `now` must have happened, by the flow's promises."""
+    """When a callback requested at `now` must have happened, by the flow's promises: an instant
+    in UTC, as everything stored is; `spoken_time` says it in the line's zone.
+
+    The minutes are elapsed time, so a night the clocks change still gives the caller exactly
+    the promised wait (aware datetimes sharing a zone add and subtract as wall clocks do).
+    """
     minutes = flow.promises.manager_callback_minutes if manager else flow.promises.callback_minutes
-    return flow.next_open(now) + timedelta(minutes=minutes)
+    return flow.next_open(now).astimezone(UTC) + timedelta(minutes=minutes)
 
 
 def spoken_time(at: datetime, now: datetime, flow: CallFlow) -> str:
-    """`at` as a caller hears it, in the line's time zone: "3:30 pm", "tomorrow at 9 am"."""
+    """`at` as a caller hears it, in the line's time zone.
+
+    "3:30 pm" today, "tomorrow at 9 am", "Monday at 9 am" within the week, and with its date
+    further out ("Monday, January 4 at 9 am").
+    """
     local, today = at.astimezone(flow.zone), now.astimezone(flow.zone)
     clock = local.strftime("%I:%M %p").lstrip("0").replace(":00 ", " ").lower()
     days = (local.date() - today.date()).days
@@ -26,4 +39,6 @@ def spoken_time(at: datetime, now: datetime, flow: CallFlow) -> str:
         return clock
     if days == 1:
         return f"tomorrow at {clock}"
-    return f"{local.strftime('%A')} at {clock}"
+    if days <= _DAYS_NAMED_BY_WEEKDAY:
+        return f"{local:%A} at {clock}"
+    return f"{local:%A}, {local:%B} {local.day} at {clock}"

@@ -243,11 +243,16 @@ class CallFlow(_Model):
 
     @property
     def zone(self) -> ZoneInfo:
-        """The line's time zone: every time a caller hears is said in it."""
+        """The line's time zone: every time a caller hears is said in it.
+
+        LookupError when the flow states none and was loaded without the line's number (as
+        `ivr check` may be): guessing UTC would make every promise wrong.
+        """
         stated = self.stated_timezone
         if stated is None:
             raise LookupError(
-                f"call flow {self.name!r} has no time zone; load it with the line's number"
+                f"call flow {self.name!r} has no time zone: state `timezone:` in the flow, "
+                "or load it with the line's number"
             )
         return ZoneInfo(stated)
 

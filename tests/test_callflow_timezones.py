@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from tests.signing import call_params, signed_post
 SAN_FRANCISCO = "+14155550000"
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 TOLL_FREE = "+18005550100"
+IDAHO = "+12085550100"  # area code 208 spans Mountain and Pacific time
 
 
 def default_flow_text() -> str:
@@ -46,13 +48,70 @@ def test_a_promise_after_a_weekend_names_the_day() -> None:
     assert said == "Monday at 10 am"  # the flow's own zone, not the number's
 
 
+def test_a_promise_more_than_a_week_away_names_the_date() -> None:
+    text = Path("callflows/business_hours.yaml").read_text()
+    text = text.replace("holidays: [", "holidays: [2026-12-21, 2026-12-22, 2026-12-23, ")
+    text = text.replace("2026-12-25,", "2026-12-24, 2026-12-25, 2026-12-28, 2026-12-29, ")
+    text = text.replace("2026-12-29, ", "2026-12-29, 2026-12-30, 2026-12-31,")
+    flow = parse_flow(text, "f.yaml")
+    friday_evening = datetime(2026, 12, 18, 19, 0, tzinfo=ZoneInfo("America/New_York"))
+    said = spoken_time(callback_deadline(flow, friday_evening), friday_evening, flow)
+    assert said == "Monday, January 4 at 10 am"
+
+
+def test_the_promised_minutes_are_elapsed_time_across_a_clock_change() -> None:
+    flow = load_flow(default_flow_path(), SAN_FRANCISCO)
+    # Clocks fall back at 2 am PDT on 1 November 2026: two hours after 12:30 am is 1:30 am PST.
+    now = datetime(2026, 11, 1, 0, 30, tzinfo=LOS_ANGELES)
+    deadline = callback_deadline(flow, now)
+    assert deadline == datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
+    assert spoken_time(deadline, now, flow) == "1:30 am"
+
+
+def test_a_deadline_is_an_instant_in_utc_said_in_the_lines_zone() -> None:
+    flow = load_flow(default_flow_path(), SAN_FRANCISCO)
+    now = datetime(2026, 11, 26, 5, 45, tzinfo=UTC)  # 9:45 pm in San Francisco
+    deadline = callback_deadline(flow, now)
+    assert (deadline.tzinfo, deadline) == (UTC, datetime(2026, 11, 26, 7, 45, tzinfo=UTC))
+    assert spoken_time(deadline, now, flow) == "11:45 pm"
+
+
 def test_a_number_that_spans_zones_is_refused_with_the_way_out() -> None:
     with pytest.raises(FlowError) as refused:
         parse_flow(default_flow_text(), "default.yaml", TOLL_FREE)
     message = str(refused.value)
     assert "default.yaml: timezone:" in message
-    assert "may be in any of 42 time zones (America/Adak, " in message
-    assert "state the line's zone as `timezone:`" in message
+    assert re.search(r"may be in any of \d+ time zones \(America/Adak, .* and \d+ more\)", message)
+    assert "state the line's zone as `timezone:` in the flow" in message
+
+
+def test_an_area_code_across_two_zones_is_refused_naming_both() -> None:
+    with pytest.raises(FlowError) as refused:
+        parse_flow(default_flow_text(), "default.yaml", IDAHO)
+    assert str(refused.value) == (
+        f"default.yaml: timezone: {IDAHO} may be in any of 2 time zones "
+        "(America/Boise, America/Los_Angeles); state the line's zone as `timezone:` in the flow"
+    )
+
+
+def test_a_flow_loaded_without_its_number_has_no_zone_to_guess() -> None:
+    flow = load_flow(default_flow_path())
+    with pytest.raises(LookupError, match="no time zone: state `timezone:` in the flow"):
+        _ = flow.zone
+
+
+def test_a_flow_with_hours_needs_no_number() -> None:
+    assert load_flow(Path("callflows/business_hours.yaml")).zone == ZoneInfo("America/New_York")
+
+
+def test_a_stated_zone_needs_no_number() -> None:
+    flow = parse_flow(default_flow_text() + "timezone: Asia/Tokyo\n", "f.yaml")
+    assert flow.zone == ZoneInfo("Asia/Tokyo")
+
+
+def test_the_same_zone_stated_twice_is_accepted() -> None:
+    text = Path("callflows/business_hours.yaml").read_text() + "timezone: America/New_York\n"
+    assert parse_flow(text, "f.yaml", SAN_FRANCISCO).zone == ZoneInfo("America/New_York")
 
 
 def test_a_number_of_no_known_zone_is_refused() -> None:
