@@ -290,6 +290,15 @@ def test_person_option_not_first_is_refused() -> None:
     assert "menus.tech.options.1: the person option is option 2" in refusal(data)
 
 
+def test_options_are_counted_from_one_in_the_sentence_and_from_zero_in_the_path() -> None:
+    data = base()
+    options = data["menus"]["main"]["options"]
+    options.insert(2, options.pop(0))
+    assert "menus.main.options.2: the person option is option 3; it must be the first" in (
+        refusal(data)
+    )
+
+
 def test_key_zero_for_anything_but_a_person_is_refused() -> None:
     data = base()
     data["menus"]["main"]["options"][0]["key"] = "8"
@@ -370,7 +379,7 @@ def test_first_prompt_just_under_twenty_seconds_is_accepted() -> None:
     data = base()
     data["greeting"]["known"] = "{first_name}!"
     data["menus"]["main"]["options"][3]["say"] = " ".join(["manager"] * 35)
-    assert parse_flow(yaml.safe_dump(data), "acme.yaml")
+    assert lint(CallFlow.model_validate(data)) == []
 
 
 # Generated flows
