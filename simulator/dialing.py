@@ -138,7 +138,10 @@ def talk(run: Interpreter, message: Connect) -> Outcome:
 
 
 def _talk_until_hangup(run: Interpreter) -> Outcome:
-    """In a conference (the simulator holds no other party) until the caller leaves."""
+    """In a conference (the simulator holds no other party) until the caller leaves or is moved.
+
+    Twilio reports a dialled conference as answered, not completed.
+    """
     leg = run.leg
     joined = datetime.now(UTC)
     while True:
@@ -147,9 +150,6 @@ def _talk_until_hangup(run: Interpreter) -> Outcome:
             raise HungUpOnDial("answered", None, max(1, whole_seconds(joined)))
         if isinstance(item, Redirect):
             raise Transfer(item)
-        if isinstance(item, BridgeEnded):
-            # Twilio reports a dialled conference as answered, not completed.
-            return "answered", None, max(1, whole_seconds(joined))
 
 
 def endpoint_of(noun: Verb) -> str:

@@ -268,3 +268,29 @@ def test_queued_caller_hanging_up_while_bridged_gets_bridged_as_queue_result(
     (dequeued,) = hooks.forms("/dequeued")
     assert dequeued["QueueResult"] == "bridged"
     assert hooks.forms("/agent-done")[0]["DialCallStatus"] == "completed"
+
+
+def test_a_bridged_caller_moved_by_rest_reports_redirected_from_bridged(
+    sim: Simulator, hooks: Webhooks
+) -> None:
+    sim.add_person(RITA, name="rita", presses=None)
+    hooks.answer(
+        "/voice", '<Enqueue waitUrl="{app}/hold" action="{app}/dequeued">support</Enqueue>'
+    )
+    hooks.answer("/hold", "<Say>Please hold.</Say>")
+    hooks.answer("/agent", '<Dial action="{app}/agent-done"><Queue>support</Queue></Dial>')
+    hooks.answer("/survey", "<Say>Please rate your call.</Say>")
+    caller = sim.call(CALLER)
+    caller.expect_enqueue("support")
+    client = build_client(ACCOUNT_SID, AUTH_TOKEN, sim.url)
+    rep = sim.switch.calls[
+        client.calls.create(to=RITA, from_=LINE_NUMBER, url=f"{hooks.base}/agent").sid
+    ]
+    caller.expect("bridged")
+    client.calls(caller.sid).update(url=f"{hooks.base}/survey")
+    caller.expect_say("Please rate your call.")
+    caller.expect_ended()
+    rep.expect_ended()
+    (dequeued,) = forms_of(hooks, "/dequeued", caller)
+    assert dequeued["QueueResult"] == "redirected-from-bridged"
+    assert hooks.forms("/agent-done")[0]["DialCallStatus"] == "completed"

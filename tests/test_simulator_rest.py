@@ -141,3 +141,17 @@ def test_rest_status_completed_hangs_up_a_live_call(sim: Simulator, hooks: Webho
     assert call.status == "completed"
     assert hooks.forms("/menu") == []
     assert hooks.forms("/status")[0]["CallStatus"] == "completed"
+
+
+def test_rest_update_url_takes_a_caller_out_of_a_conference(
+    sim: Simulator, hooks: Webhooks
+) -> None:
+    hooks.answer("/voice", "<Dial><Conference>standup</Conference></Dial>")
+    hooks.answer("/moved", "<Say>The meeting is over.</Say>")
+    call = sim.call(CALLER)
+    call.expect("conference", "standup")
+    client = build_client(ACCOUNT_SID, AUTH_TOKEN, sim.url)
+    client.calls(call.sid).update(url=f"{hooks.base}/moved")
+    call.expect("redirect", "/moved")
+    call.expect_say("The meeting is over.")
+    call.expect_ended()
