@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from simulator import dialing
-from simulator.signals import Bridged, Ended, Left, Next, Transfer
+from simulator.signals import Bridged, Connect, Ended, Left, Next, Transfer
 from simulator.twiml import Context, Verb
 
 if TYPE_CHECKING:
@@ -29,35 +29,42 @@ def enqueue(run: Interpreter, verb: Verb, context: Context, url: str) -> Next | 
     try:
         _hold(run, verb, line)
     except Left:
-        result = "leave"
+        pass
     except Bridged as bridged:
-        seconds = line.wait_of(leg)
-        leg.leave_queue()
-        try:
-            dialing.talk(run, bridged.message)
-        except Ended:
-            # Hanging up on the person who took the call still counts as bridged.
-            _queue_result(run, verb, line, "bridged", seconds, gone=True)
-            raise
-        except Transfer:
-            _queue_result(run, verb, line, "redirected-from-bridged", seconds)
-            raise
-        return _queue_result(run, verb, line, "bridged", seconds)
+        return _talk(run, verb, line, bridged.message)
     except Ended:
-        seconds = line.wait_of(leg)
-        leg.leave_queue()
-        _queue_result(run, verb, line, "hangup", seconds, gone=True)
+        _queue_result(run, verb, line, "hangup", _step_out(run, line), gone=True)
         raise
     except Transfer:
         # A REST redirect took the caller out of line: the action hears of it, the new
         # document runs.
-        seconds = line.wait_of(leg)
-        leg.leave_queue()
-        _queue_result(run, verb, line, "redirected", seconds)
+        _queue_result(run, verb, line, "redirected", _step_out(run, line))
         raise
     finally:
         leg.leave_queue()
-    return _queue_result(run, verb, line, result, line.wait_of(leg))
+    return _queue_result(run, verb, line, "leave", line.wait_of(leg))
+
+
+def _talk(run: Interpreter, verb: Verb, line: Queue, message: Connect) -> Next | None:
+    """Talk to the person who took the caller out of line; then the action hears `bridged`."""
+    seconds = _step_out(run, line)
+    try:
+        dialing.talk(run, message)
+    except Ended:
+        # Hanging up on the person who took the call still counts as bridged.
+        _queue_result(run, verb, line, "bridged", seconds, gone=True)
+        raise
+    except Transfer:
+        _queue_result(run, verb, line, "redirected-from-bridged", seconds)
+        raise
+    return _queue_result(run, verb, line, "bridged", seconds)
+
+
+def _step_out(run: Interpreter, line: Queue) -> int:
+    """Take the caller out of line (before the action hears of it); the seconds they waited."""
+    seconds = line.wait_of(run.leg)
+    run.leg.leave_queue()
+    return seconds
 
 
 def _hold(run: Interpreter, verb: Verb, line: Queue) -> None:
