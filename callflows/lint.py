@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from callflows.schema import CallFlow, Menu, MenuOption, PersonOption, QueueOption
+from callflows.schema import TEAM_LINES, CallFlow, Menu, MenuOption, PersonOption, QueueOption
 from callflows.twilio_limits import (
-    MAX_QUEUE_NAME,
     language_problem,
     say_problem,
     voice_language_problem,
@@ -50,6 +49,7 @@ def lint(flow: CallFlow) -> list[Problem]:
     problems += _promise_problems(flow)
     problems += _timezone_problems(flow)
     problems += _twilio_problems(flow)
+    problems += _line_problems(flow)
     return problems
 
 
@@ -214,14 +214,13 @@ def _timezone_problems(flow: CallFlow) -> Iterator[Problem]:
 
 
 def _twilio_problems(flow: CallFlow) -> Iterator[Problem]:
-    """What Twilio itself would refuse or play wrongly: voice, language, lengths, queue names."""
+    """What Twilio itself would refuse or play wrongly: voice, language, lengths."""
     yield from _voice_problems(flow)
     for path, text in _said_in_one_say(flow):
         too_long = say_problem(text, flow.voice)
         if too_long:
             room = f" (counting {len(LONGEST_FIRST_NAME)} for a first name)"
             yield Problem(path, too_long + (room if path == "greeting.known" else ""))
-    yield from _queue_name_problems(flow)
 
 
 def _voice_problems(flow: CallFlow) -> Iterator[Problem]:
@@ -238,15 +237,16 @@ def _voice_problems(flow: CallFlow) -> Iterator[Problem]:
             yield Problem("voice", f"{mismatch}; choose a voice of the flow's language")
 
 
-def _queue_name_problems(flow: CallFlow) -> Iterator[Problem]:
+def _line_problems(flow: CallFlow) -> Iterator[Problem]:
+    """A queue no team answers would hold its callers for ever."""
     for name, menu in flow.menus.items():
         for index, option in enumerate(menu.options):
             queue = option.queue if isinstance(option, PersonOption | QueueOption) else None
-            if queue and len(queue) > MAX_QUEUE_NAME:
+            if queue and queue not in TEAM_LINES:
                 yield Problem(
                     _option_path(name, index, "queue"),
-                    f"option {index + 1} names a queue of {len(queue)} characters; "
-                    f"Twilio takes at most {MAX_QUEUE_NAME}",
+                    f"option {index + 1} sends callers to {queue!r}, which no team answers; "
+                    f"the lines are {', '.join(TEAM_LINES)} (managers: the manager option)",
                 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import string
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, field_validator
@@ -212,6 +212,54 @@ class Promises(_Model):
     manager_callback_minutes: int = Field(default=30, gt=0)
 
 
+# The lines callers wait in, each answered by the reps of its team; managers by supervisors.
+TEAM_LINES: tuple[str, ...] = ("support", "tech", "billing")
+TierName = Literal["standard", "silver", "gold"]
+_HEAD_STARTS: dict[TierName, int] = {"standard": 0, "silver": 45, "gold": 90}
+
+
+class CalledNumber(_Model):
+    """A number of the line's own that leads to a line of its own, or counts as a tier."""
+
+    queue: Literal["support", "tech", "billing"] = "support"
+    tier: TierName | None = Field(default=None, description="callers on it count as this tier")
+
+
+class Routing(_Model):
+    """How the line orders its callers and paces its reps.
+
+    A caller's place is their arrival time, moved earlier by a head start: for their tier, for
+    an open case. The head start is capped by `fairness_cap_seconds`, so nobody ever waits more
+    than that much longer than they would in plain arrival order: priority never starves anyone.
+    """
+
+    head_start_seconds: dict[TierName, int] = Field(
+        default_factory=lambda: dict(_HEAD_STARTS),
+        description="how much earlier than their arrival each tier is placed in line",
+    )
+    open_case_seconds: int = Field(default=30, ge=0, description="head start of an open case")
+    fairness_cap_seconds: int = Field(default=120, ge=0, description="largest head start")
+    owner_wait_seconds: int = Field(
+        default=60, ge=0, description="how long a caller waits for their case owner first"
+    )
+    wrap_up_seconds: int = Field(default=30, ge=0, description="a rep's pause after each call")
+    manager_wait_seconds: int = Field(
+        default=120, gt=0, description="how long a manager call waits before voicemail"
+    )
+    rejoin_seconds: int = Field(
+        default=300, ge=0, description="a caller who hangs up and calls back this soon resumes"
+    )
+    numbers: dict[str, CalledNumber] = Field(
+        default_factory=dict, description="numbers of the line (E.164) with a line or tier"
+    )
+
+    def head_start(self, tier: str, open_case: bool) -> int:
+        """Seconds earlier than their arrival a caller is placed; never over the fairness cap."""
+        earned = self.head_start_seconds.get(cast(TierName, tier), 0)
+        earned += self.open_case_seconds if open_case else 0
+        return min(earned, self.fairness_cap_seconds)
+
+
 class CallFlow(_Model):
     """A whole phone menu as the business wrote it."""
 
@@ -225,6 +273,7 @@ class CallFlow(_Model):
     hours: BusinessHours | None = None
     tiers: Tiers = Tiers()
     promises: Promises = Promises()
+    routing: Routing = Routing()
     hold_music: HttpUrl | None = Field(
         default=None, description="audio played between hold announcements; silence if unset"
     )

@@ -14,7 +14,6 @@ outside these lists is refused by `ivr check` and at start-up instead. Where eac
 - Languages: the flow's one `language` goes on every `<Say>` and on the menu's `<Gather>`, so it
   must be both a `<Say>` locale (the voice table) and a `<Gather>` speech-recognition locale
   (the `<Gather>` language list; warning 13512 "Gather element has an invalid language").
-- Queue names: `<Enqueue>` ("The queue name must be 64 characters or less in length").
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ BASIC_SAY_BYTES = 4096
 POLLY_SAY_BYTES = 3000
 GOOGLE_SAY_BYTES = 5000
 MAX_SAY_URL_ENCODED = 4500
-MAX_QUEUE_NAME = 64
 
 BASIC_VOICES = frozenset({"man", "woman", "alice"})
 

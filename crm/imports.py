@@ -21,6 +21,8 @@ from crm.phones import InvalidPhoneNumber, to_e164
 
 CUSTOMER_COLUMNS = ("phone", "name", "spend", "account")
 REP_COLUMNS = ("id", "name", "endpoint", "role", "password")
+# Optional: the lines a rep answers, separated by spaces or semicolons; absent or empty: support.
+REP_TEAMS_COLUMN = "teams"
 
 Row = dict[str, str]
 M = TypeVar("M", bound=BaseModel)
@@ -80,7 +82,7 @@ def import_customers(path: Path, region: str, customers: CustomerRepository) -> 
 
 
 def read_reps(path: Path, region: str) -> list[Rep]:
-    """Parse a reps CSV (`id,name,endpoint,role,password`), or raise `CsvImportError`."""
+    """Parse a reps CSV (`id,name,endpoint,role,password[,teams]`), or raise `CsvImportError`."""
 
     def build(row: Row) -> Rep:
         endpoint = row["endpoint"].strip()
@@ -95,12 +97,15 @@ def read_reps(path: Path, region: str) -> list[Rep]:
                 "endpoint": endpoint,
                 "role": row["role"].strip().lower(),
                 "password_hash": "unset",
+                "teams": row.get(REP_TEAMS_COLUMN, "").replace(";", " ").lower().split()
+                or ["support"],
             }
         )
         # Hashing is slow on purpose: only for rows that are otherwise good.
         return rep.model_copy(update={"password_hash": hash_password(row["password"])})
 
-    return [rep for _, rep in _read(path, REP_COLUMNS, build, key=lambda rep: rep.id)]
+    rows = _read(path, REP_COLUMNS, build, key=lambda rep: rep.id, optional=(REP_TEAMS_COLUMN,))
+    return [rep for _, rep in rows]
 
 
 def _read_customers(path: Path, region: str) -> list[tuple[int, Customer]]:
@@ -141,6 +146,7 @@ def _read(
     columns: tuple[str, ...],
     build: Callable[[Row], M],
     key: Callable[[M], str],
+    optional: tuple[str, ...] = (),
 ) -> list[tuple[int, M]]:
     reader = csv.DictReader(io.StringIO(_text(path), newline=""))
     header = reader.fieldnames or []
@@ -155,7 +161,8 @@ def _read(
     for row in reader:
         line = reader.line_num
         try:
-            record = build(_cells(row, columns))
+            present = columns + tuple(column for column in optional if column in header)
+            record = build(_cells(row, present))
         except (ValidationError, InvalidPhoneNumber, ValueError) as exc:
             errors.append(RowError(line, _describe(exc)))
             continue

@@ -31,8 +31,61 @@ class Keys:
 
     @property
     def presence(self) -> str:
-        """Hash: rep id -> available|busy|offline."""
+        """Hash: rep id -> presence (available, offered, busy, wrap-up, away, offline, missed)."""
         return f"{self.prefix}reps:presence"
+
+    @property
+    def presence_since(self) -> str:
+        """Hash: rep id -> epoch seconds of their last change of presence."""
+        return f"{self.prefix}reps:presence-since"
+
+    def rep_lines(self, rep_id: str) -> str:
+        """Set of the lines a rep answers (their teams, and managers' for a supervisor)."""
+        return f"{self.prefix}rep:{rep_id}:lines"
+
+    def available(self, line: str) -> str:
+        """Sorted set: the available reps of a line, longest idle first."""
+        return f"{self.prefix}reps:available:{line}"
+
+    @property
+    def offers(self) -> str:
+        """Hash: rep id -> CallSid of the call offered to (or taken by) them."""
+        return f"{self.prefix}reps:offers"
+
+    @property
+    def wrap_up_ends(self) -> str:
+        """Sorted set: reps in wrap-up, by the epoch second it ends."""
+        return f"{self.prefix}reps:wrap-up-ends"
+
+    def line(self, name: str) -> str:
+        """Sorted set: the callers waiting for anyone on a line, by priority score."""
+        return f"{self.prefix}line:{name}"
+
+    def owner_line(self, rep_id: str) -> str:
+        """Sorted set: the callers waiting for their case owner `rep_id`, by score."""
+        return f"{self.prefix}line:owner:{rep_id}"
+
+    @property
+    def owner_wait_ends(self) -> str:
+        """Sorted set: callers waiting for their owner, by the epoch second that wait ends."""
+        return f"{self.prefix}line:owner-wait-ends"
+
+    def waiting(self, call_sid: str) -> str:
+        """Hash: one routed caller's line, score, owner, state and the rep offered."""
+        return f"{self.prefix}waiting:{call_sid}"
+
+    def rejoin(self, phone: str) -> str:
+        """Hash: the line and score a caller who hung up while waiting may resume."""
+        return f"{self.prefix}line:rejoin:{phone}"
+
+    def handled(self, line: str) -> str:
+        """List: the lengths in seconds of a line's latest conversations (expected wait)."""
+        return f"{self.prefix}line:{line}:handled"
+
+    @property
+    def router_wake(self) -> str:
+        """List the router blocks on: a rep id that may now take a call (or a bare wake)."""
+        return f"{self.prefix}router:wake"
 
     def case(self, reference: str) -> str:
         """JSON of one case."""

@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
@@ -67,6 +67,7 @@ def _xml_safe(value: str, info: ValidationInfo) -> str:
 E164 = Annotated[str, AfterValidator(_e164)]
 Endpoint = Annotated[str, AfterValidator(_endpoint)]
 CaseReference = Annotated[str, AfterValidator(_reference)]
+Team = Literal["support", "tech", "billing"]
 RepId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 # Free text a caller or rep may later hear or read: never a character XML cannot carry.
 Text = Annotated[str, AfterValidator(_xml_safe)]
@@ -136,11 +137,24 @@ class Role(StrEnum):
 
 
 class Presence(StrEnum):
-    """Whether a rep can be offered a call now."""
+    """Where a rep is on the floor; only an available rep is offered a call.
+
+    Offered (a call rings them) and missed (an offer went unanswered or was declined: out of
+    rotation until they are available again) are set by routing, never by hand.
+    """
 
     AVAILABLE = "available"
+    OFFERED = "offered"
     BUSY = "busy"
+    WRAP_UP = "wrap-up"
+    AWAY = "away"
     OFFLINE = "offline"
+    MISSED = "missed"
+
+
+# The lines a rep may answer; supervisors answer the managers' line as well.
+TEAMS = ("support", "tech", "billing")
+MANAGERS_LINE = "managers"
 
 
 class Rep(Record):
@@ -151,6 +165,12 @@ class Rep(Record):
     endpoint: Endpoint
     role: Role = Role.REP
     password_hash: str
+    teams: tuple[Team, ...] = ("support",)
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The lines whose callers this rep takes: their teams, and managers' if a supervisor."""
+        return self.teams + ((MANAGERS_LINE,) if self.role is Role.SUPERVISOR else ())
 
 
 class CaseStatus(StrEnum):

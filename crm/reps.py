@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import cast
 
 from redis import Redis
 
 from crm.keys import Keys
-from crm.models import Presence, Rep
+from crm.models import MANAGERS_LINE, TEAMS, Presence, Rep
 
 
 class UnknownRep(LookupError):
@@ -45,21 +46,27 @@ class RepRepository:
         return [Rep.from_stored(raw) for raw in raws if raw]
 
     def save_all(self, reps: Iterable[Rep]) -> int:
-        """Store reps in one transaction; a new rep starts offline until they say otherwise."""
-        count = 0
+        """Store reps in one transaction; a new rep starts offline until they say otherwise.
+
+        A rep saved again with other teams is listed where they now belong, keeping their
+        presence: an available rep stays available, on their new lines only.
+        """
+        reps = list(reps)
+        states = self._redis.hmget(self._keys.presence, [rep.id for rep in reps]) if reps else []
         with self._redis.pipeline(transaction=True) as pipe:
-            for rep in reps:
+            for rep, state in zip(reps, states, strict=True):
                 pipe.set(self._keys.rep(rep.id), rep.model_dump_json())
                 pipe.sadd(self._keys.reps, rep.id)
                 pipe.hsetnx(self._keys.presence, rep.id, Presence.OFFLINE.value)
-                count += 1
+                pipe.delete(self._keys.rep_lines(rep.id))
+                pipe.sadd(self._keys.rep_lines(rep.id), *rep.lines)
+                for line in (*TEAMS, MANAGERS_LINE):
+                    pipe.zrem(self._keys.available(line), rep.id)
+                if state == Presence.AVAILABLE.value:
+                    for line in rep.lines:
+                        pipe.zadd(self._keys.available(line), {rep.id: time.time()})
             pipe.execute()
-        return count
-
-    def set_presence(self, rep_id: str, presence: Presence) -> None:
-        """Mark a rep available, busy or offline."""
-        self.require(rep_id)
-        self._redis.hset(self._keys.presence, rep_id, presence.value)
+        return len(reps)
 
     def presence(self, rep_id: str) -> Presence:
         """A rep's presence; a rep never seen is offline."""

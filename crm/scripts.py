@@ -18,15 +18,23 @@ from redis.exceptions import NoScriptError
 
 
 class LuaScript:
-    """One of the package's Lua files."""
+    """One Lua file of a package's `lua/` folder (crm's unless another package is named)."""
 
-    def __init__(self, name: str) -> None:
-        self.source = files("crm").joinpath(f"lua/{name}.lua").read_text()
+    def __init__(self, name: str, package: str = "crm") -> None:
+        self.source = files(package).joinpath(f"lua/{name}.lua").read_text()
         self.sha = sha1(self.source.encode()).hexdigest()
 
     def queue(self, pipe: Pipeline, keys: Sequence[str], args: Sequence[Any]) -> None:
         """Add a run of the script to a pipeline."""
         pipe.evalsha(self.sha, len(keys), *keys, *args)
+
+    def run(self, redis: Redis, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        """Run the script on its own (loading it first if Redis has forgotten it)."""
+        try:
+            return redis.evalsha(self.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            redis.script_load(self.source)
+            return redis.evalsha(self.sha, len(keys), *keys, *args)
 
 
 def run_scripts(

@@ -26,6 +26,7 @@ from crm.reps import UnknownRep
 from ivr.embedded_redis import EmbeddedRedisError
 from ivr.services import Services
 from ivr.settings import ConfigError, Settings, redacted
+from queues.presence import SET_BY_HAND, PresenceRefused
 
 # Requests `ivr serve --access-log` leaves out: probes, not calls.
 QUIET_PATHS = frozenset({"/healthz", "/metrics"})
@@ -39,7 +40,14 @@ class Line(click.Group):
         """Run the command; a known failure becomes a `ClickException` with its one line."""
         try:
             return super().invoke(ctx)
-        except (ConfigError, FlowError, CsvImportError, InvalidPhoneNumber, UnknownRep) as exc:
+        except (
+            ConfigError,
+            FlowError,
+            CsvImportError,
+            InvalidPhoneNumber,
+            UnknownRep,
+            PresenceRefused,
+        ) as exc:
             raise click.ClickException(str(exc)) from None
         except ValidationError as exc:
             raise click.ClickException(explain(exc)) from None
@@ -219,12 +227,12 @@ def reps() -> None:
 
 @reps.command(name="presence")
 @click.argument("rep_id")
-@click.argument("state", type=click.Choice([p.value for p in Presence]))
+@click.argument("state", type=click.Choice(sorted(state.value for state in SET_BY_HAND)))
 def presence(rep_id: str, state: str) -> None:
-    """Set a rep available, busy or offline."""
+    """Set a rep's presence: available to take calls, busy, wrap-up, away or offline."""
     services = _services()
-    services.reps.set_presence(rep_id, Presence(state))
-    click.echo(f"{rep_id} is {state}")
+    previous = services.presence.set(rep_id, Presence(state))
+    click.echo(f"{rep_id} is {state} (was {previous.value})")
 
 
 if __name__ == "__main__":

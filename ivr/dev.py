@@ -123,7 +123,7 @@ def load_demo_data(services: Services) -> list[Customer]:
     reps = read_reps(Path(str(demo.joinpath("reps.csv"))), region)
     services.reps.save_all(reps)
     for rep in reps:  # so the demo's fast track to a case owner rings them
-        services.reps.set_presence(rep.id, Presence.AVAILABLE)
+        services.presence.set(rep.id, Presence.AVAILABLE)
     for phone, owner, subject, category in DEMO_CASES:
         if not services.cases.open_for_caller(phone):
             services.cases.open(phone, owner, subject, category)

@@ -23,6 +23,8 @@ from crm.reps import RepRepository
 from ivr import embedded_redis
 from ivr.settings import Settings
 from ivr.twilio_rest import build_client
+from queues.presence import PresenceBoard
+from queues.router import Router
 
 JOB_QUEUE = "ivr"
 # A webhook must answer fast even when Redis is gone: fail over to the degraded answer quickly.
@@ -46,6 +48,8 @@ class Services:
     calls: CallLog
     directory: Directory
     flow: CallFlow
+    router: Router
+    presence: PresenceBoard
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -66,6 +70,7 @@ class Services:
         thresholds = TierThresholds(
             silver=Decimal(flow.tiers.silver), gold=Decimal(flow.tiers.gold)
         )
+        reps = RepRepository(redis, keys)
         return cls(
             settings=settings,
             redis=redis,
@@ -78,9 +83,11 @@ class Services:
             # rq stores pickled bytes, so its connection must not decode responses.
             jobs=Queue(JOB_QUEUE, connection=Redis.from_url(url)),
             customers=CustomerRepository(redis, keys),
-            reps=RepRepository(redis, keys),
+            reps=reps,
             cases=CaseRepository(redis, keys),
             calls=CallLog(redis, keys),
             directory=Directory(redis, keys, thresholds),
             flow=flow,
+            router=Router(redis, keys, flow.routing),
+            presence=PresenceBoard(redis, keys, reps, flow.routing.wrap_up_seconds),
         )

@@ -49,7 +49,7 @@ BASE: dict[str, Any] = {
                     "key": "1",
                     "say": "If you are offline, press 1.",
                     "action": "queue",
-                    "queue": "t",
+                    "queue": "tech",
                 },
             ]
         },
@@ -392,7 +392,7 @@ KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#"]
 def leaf_options(draw: st.DrawFn, count: int) -> list[dict[str, str]]:
     """`count` options that neither open a menu nor reach a person (key 0 does that)."""
     actions = draw(st.lists(st.sampled_from(LEAF_ACTIONS), min_size=count, max_size=count))
-    return [{"action": a, **({"queue": "q"} if a == "queue" else {})} for a in actions]
+    return [{"action": a, **({"queue": "tech"} if a == "queue" else {})} for a in actions]
 
 
 @st.composite

@@ -27,7 +27,7 @@ def staffed(line: Line) -> Line:
     """The line with Ada as a customer and Sam as an available rep who answers his phone."""
     line.services.customers.save_all([ADA])
     line.services.reps.save_all([SAM])
-    line.services.reps.set_presence("sam", Presence.AVAILABLE)
+    line.services.presence.set("sam", Presence.AVAILABLE)
     line.sim.add_person(SAM.endpoint, name="sam")
     return line
 
@@ -82,7 +82,7 @@ def test_case_owner_who_does_not_accept_hands_over_to_the_next_person(staffed: L
 
 def test_busy_case_owner_puts_the_caller_in_line_for_the_next_person(staffed: Line) -> None:
     staffed.services.cases.open(ADA.phone, "sam", "router")
-    staffed.services.reps.set_presence("sam", Presence.BUSY)
+    staffed.services.presence.set("sam", Presence.BUSY)
     call = staffed.call(ADA.phone)
     call.expect_say("Sam is not free right now")
     call.expect_enqueue("support")

@@ -26,7 +26,7 @@ def staff(services: Services) -> None:
     """Ada as a customer, Sam as an available rep."""
     services.customers.save_all([ADA])
     services.reps.save_all([SAM])
-    services.reps.set_presence("sam", Presence.AVAILABLE)
+    services.presence.set("sam", Presence.AVAILABLE)
 
 
 def test_fast_track_says_where_the_case_stands_in_the_same_sentence(
@@ -55,7 +55,7 @@ def test_many_open_cases_are_read_newest_first_and_counted(
     client: FlaskClient, services: Services
 ) -> None:
     staff(services)
-    services.reps.set_presence("sam", Presence.OFFLINE)
+    services.presence.set("sam", Presence.OFFLINE)
     subject = "the line crackles " * 25
     cases = [services.cases.open(ADA.phone, "sam", f"{n} {subject}") for n in range(130)]
     response = signed_post(client, "/voice/menu?menu=main", call_params(Digits="3"))

@@ -23,8 +23,8 @@ def staffed(services: Services) -> Services:
         ]
     )
     services.customers.save_all([Customer(phone=ADA, name="Ada", spend=Decimal(12000))])
-    services.reps.set_presence("sam", Presence.AVAILABLE)
-    services.reps.set_presence("kim", Presence.BUSY)
+    services.presence.set("sam", Presence.AVAILABLE)
+    services.presence.set("kim", Presence.BUSY)
     return services
 
 

@@ -106,7 +106,7 @@ def test_dev_phone_call_reaches_the_app_and_everything_stops_after(tmp_path: Pat
             timeout=30,
         )
         assert presence.returncode == 0, presence.stderr
-        assert presence.stdout == "sam is busy\n"
+        assert presence.stdout == "sam is busy (was available)\n"
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)

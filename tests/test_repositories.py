@@ -87,14 +87,14 @@ def test_reassigned_case_moves_between_owners(staffed: Services) -> None:
 
 
 def test_presence_of_unknown_rep_is_refused(staffed: Services) -> None:
-    staffed.reps.set_presence("sam", Presence.BUSY)
+    staffed.presence.set("sam", Presence.BUSY)
     assert staffed.reps.presence("sam") is Presence.BUSY
     with pytest.raises(UnknownRep):
-        staffed.reps.set_presence("ghost", Presence.AVAILABLE)
+        staffed.presence.set("ghost", Presence.AVAILABLE)
 
 
 def test_importing_a_rep_again_keeps_their_presence(staffed: Services) -> None:
-    staffed.reps.set_presence("sam", Presence.AVAILABLE)
+    staffed.presence.set("sam", Presence.AVAILABLE)
     staffed.reps.save_all([Rep(id="sam", name="Sam R", endpoint="+14155550200", password_hash="y")])
     assert staffed.reps.presence("sam") is Presence.AVAILABLE
     assert [rep.id for rep in staffed.reps.all()] == ["kim", "sam"]

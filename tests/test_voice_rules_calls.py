@@ -28,7 +28,7 @@ def staffed(line: Line) -> Line:
     """Ada as a customer, Sam as an available rep whose answer to a whisper each test gives."""
     line.services.customers.save_all([ADA])
     line.services.reps.save_all([SAM])
-    line.services.reps.set_presence("sam", Presence.AVAILABLE)
+    line.services.presence.set("sam", Presence.AVAILABLE)
     line.sim.add_person(SAM.endpoint, name="sam")
     line.sim.switch.people[SAM.endpoint].presses = None
     return line

@@ -44,7 +44,7 @@ def staff(services: Services, presence: Presence = Presence.AVAILABLE) -> None:
     """Ada as a customer, Sam as a rep with `presence`."""
     services.customers.save_all([ADA])
     services.reps.save_all([SAM])
-    services.reps.set_presence("sam", presence)
+    services.presence.set("sam", presence)
 
 
 @pytest.fixture

@@ -47,8 +47,8 @@ def documents(client: FlaskClient, services: Services) -> Iterator[ElementTree.E
     """One document of each kind the line serves: menus, queues, messages, rings, whispers."""
     services.customers.save_all([ADA])
     services.reps.save_all([SAM, ALICE])
-    services.reps.set_presence("sam", Presence.AVAILABLE)
-    services.reps.set_presence("alice", Presence.AVAILABLE)
+    services.presence.set("sam", Presence.AVAILABLE)
+    services.presence.set("alice", Presence.AVAILABLE)
     steps = [
         ("/voice/incoming", {"From": "+14155550999"}),
         ("/voice/menu?menu=main", {"Digits": "0"}),
@@ -127,7 +127,7 @@ def test_a_rep_in_the_browser_is_rung_by_their_client_identity(
 ) -> None:
     services.customers.save_all([ADA])
     services.reps.save_all([ALICE])
-    services.reps.set_presence("alice", Presence.AVAILABLE)
+    services.presence.set("alice", Presence.AVAILABLE)
     services.cases.open(ADA.phone, "alice", "router")
     response = signed_post(client, "/voice/incoming", call_params())
     dial = ElementTree.fromstring(response.data).find("Dial")

@@ -1,0 +1,60 @@
+"""The one Lua script behind the line and presence, and how its keys and arguments are laid out.
+
+Every routing change (place a caller, claim one for a free rep, a rep's presence, an offer
+missed or accepted, a conversation over) is one command of `lua/routing.lua`, run atomically,
+so the line and the reps' states can never disagree, whichever process changes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from redis import Redis
+from redis.client import Pipeline
+
+from crm.keys import Keys
+from crm.models import MANAGERS_LINE, TEAMS
+from crm.scripts import LuaScript
+
+ROUTING = LuaScript("routing", package="queues")
+LINES: tuple[str, ...] = (*TEAMS, MANAGERS_LINE)
+
+
+class RoutingScript:
+    """Runs commands of the routing script with the keys of one namespace."""
+
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+        self._keys = [
+            keys.presence,
+            keys.presence_since,
+            keys.offers,
+            keys.wrap_up_ends,
+            keys.owner_wait_ends,
+            keys.events,
+            *(keys.line(line) for line in LINES),
+            *(keys.available(line) for line in LINES),
+        ]
+        self._prefixes = [
+            keys.waiting(""),
+            keys.owner_line(""),
+            keys.rep(""),
+            keys.rejoin(""),
+            len(LINES),
+            *LINES,
+        ]
+
+    def queue(self, pipe: Pipeline, command: str, now: float, *args: Any) -> None:
+        """Add one command to a pipeline (to share a webhook's single round trip)."""
+        ROUTING.queue(pipe, self._keys, [command, now, *self._prefixes, *args])
+
+    def run(self, command: str, now: float, *args: Any) -> Any:
+        """Run one command on its own and return its result."""
+        return ROUTING.run(self.redis, self._keys, [command, now, *self._prefixes, *args])
+
+    @staticmethod
+    def scripts() -> Sequence[LuaScript]:
+        """The scripts a pipeline of routing commands may need loaded."""
+        return [ROUTING]
