@@ -29,6 +29,14 @@ def hold_position(position: int) -> str:
     return HOLD_POSITION.format(position=position)
 
 
+def expected_wait(seconds: int) -> str:
+    """How long the caller will likely wait, in whole minutes (never a false "no wait")."""
+    if seconds < 60:
+        return "The wait is less than a minute."
+    minutes = round(seconds / 60)
+    return f"The wait is about {minutes} minute{'s' if minutes != 1 else ''}."
+
+
 def callback_promise(time: str) -> str:
     """The promise made before a message is recorded."""
     return f"We will call you back by {time}."
@@ -84,6 +92,16 @@ def more_open_cases(count: int) -> str:
 def whisper_about_case(caller: str, reference: str, subject: str) -> str:
     """What the rep hears before hello: who is calling and about which case."""
     return f"{caller}, about case {reference}: {subject}."
+
+
+def whisper_caller(caller: str) -> str:
+    """What the rep hears first of a caller without an open case."""
+    return f"{caller} is calling."
+
+
+def whisper_route(tier: str, line: str) -> str:
+    """The caller's tier and the line they reached (what they chose in the menu)."""
+    return f"{tier.capitalize()} customer, for {line}."
 
 
 UNNAMED_CALLER = "A caller"

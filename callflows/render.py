@@ -72,15 +72,18 @@ def enqueue(
     return document
 
 
-def hold(flow: CallFlow, position: int, choice_url: str) -> VoiceResponse:
-    """The hold step (an Enqueue waitUrl document): place in line and the callback offer.
-
-    Only Play, Say, Pause, Gather, Redirect, Leave and Hangup are allowed here.
+def hold(
+    flow: CallFlow, position: int, choice_url: str, expected_seconds: int | None = None
+) -> VoiceResponse:
+    """The hold step (an Enqueue waitUrl document): place in line, the likely wait, and the
+    callback offer. Only Play, Say, Pause, Gather, Redirect, Leave and Hangup are allowed here.
     """
     speaker = Speaker(flow)
     document = VoiceResponse()
     if position > 0:
         speaker.say(document, prompts.hold_position(position))
+    if expected_seconds is not None:
+        speaker.say(document, prompts.expected_wait(expected_seconds))
     gather = Gather(input="dtmf", num_digits=1, timeout=GATHER_SECONDS, action=choice_url)
     speaker.say(gather, prompts.HOLD_OFFER)
     document.append(gather)
@@ -171,12 +174,12 @@ def dial(
     return document
 
 
-def whisper(flow: CallFlow, about: str, accept_url: str) -> VoiceResponse:
+def whisper(flow: CallFlow, about: Sequence[str], accept_url: str) -> VoiceResponse:
     """What the answering rep hears before the caller is connected: who, why, press 1."""
     speaker = Speaker(flow)
     document = VoiceResponse()
     gather = Gather(input="dtmf", num_digits=1, timeout=GATHER_SECONDS, action=accept_url)
-    speaker.say(gather, about, prompts.ACCEPT)
+    speaker.say(gather, *about, prompts.ACCEPT)
     document.append(gather)
     document.hangup()  # no answer: not accepted, the caller goes to the next person
     return document

@@ -32,9 +32,9 @@ def whisper_answer(rep_id: str, accepted: bool) -> str:
     return f"whisper:{rep_id}:{'accepted' if accepted else 'declined'}"
 
 
-def owner_result(rep_id: str, status: str) -> str:
-    """How ringing a case owner ended (Twilio's DialCallStatus)."""
-    return f"owner:{rep_id}:{status}"
+def ring_result(rep_id: str, status: str) -> str:
+    """How ringing a rep for the caller ended (Twilio's DialCallStatus)."""
+    return f"ring:{rep_id}:{status}"
 
 
 def queue_result(result: str) -> str:

@@ -14,7 +14,8 @@ from crm.keys import Keys
 from crm.models import CallRecord, Case, Customer, Presence, Rep, Tier, TierThresholds
 from crm.scripts import LuaScript, run_scripts
 
-IDENTIFY = LuaScript("identify")
+WHO_IS_CALLING = ("crm", "who_is_calling")
+IDENTIFY = LuaScript("identify", libraries=[WHO_IS_CALLING])
 _FIELDS_PER_CASE = 3  # case, owner, owner's presence
 
 

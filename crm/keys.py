@@ -47,6 +47,10 @@ class Keys:
         """Sorted set: the available reps of a line, longest idle first."""
         return f"{self.prefix}reps:available:{line}"
 
+    def on_duty(self, line: str) -> str:
+        """Set: the reps of a line who are working (available, offered, busy or wrap-up)."""
+        return f"{self.prefix}reps:on-duty:{line}"
+
     @property
     def offers(self) -> str:
         """Hash: rep id -> CallSid of the call offered to (or taken by) them."""

@@ -11,6 +11,11 @@ from redis import Redis
 from crm.keys import Keys
 from crm.models import MANAGERS_LINE, TEAMS, Presence, Rep
 
+# Presences in which a rep works their lines (the expected wait counts them).
+ON_DUTY = frozenset(
+    state.value for state in (Presence.AVAILABLE, Presence.OFFERED, Presence.BUSY, Presence.WRAP_UP)
+)
+
 
 class UnknownRep(LookupError):
     """Raised when a rep id names nobody."""
@@ -62,9 +67,12 @@ class RepRepository:
                 pipe.sadd(self._keys.rep_lines(rep.id), *rep.lines)
                 for line in (*TEAMS, MANAGERS_LINE):
                     pipe.zrem(self._keys.available(line), rep.id)
-                if state == Presence.AVAILABLE.value:
-                    for line in rep.lines:
+                    pipe.srem(self._keys.on_duty(line), rep.id)
+                for line in rep.lines:
+                    if state == Presence.AVAILABLE.value:
                         pipe.zadd(self._keys.available(line), {rep.id: time.time()})
+                    if state in ON_DUTY:
+                        pipe.sadd(self._keys.on_duty(line), rep.id)
             pipe.execute()
         return len(reps)
 

@@ -18,10 +18,19 @@ from redis.exceptions import NoScriptError
 
 
 class LuaScript:
-    """One Lua file of a package's `lua/` folder (crm's unless another package is named)."""
+    """One Lua file of a package's `lua/` folder (crm's unless another package is named).
 
-    def __init__(self, name: str, package: str = "crm") -> None:
-        self.source = files(package).joinpath(f"lua/{name}.lua").read_text()
+    `libraries` are Lua files (package, name) of functions sent in front of it, so scripts
+    share a step (who is calling) instead of each carrying its own copy.
+    """
+
+    def __init__(
+        self, name: str, package: str = "crm", libraries: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        parts = [*libraries, (package, name)]
+        self.source = "\n".join(
+            files(owner).joinpath(f"lua/{file}.lua").read_text() for owner, file in parts
+        )
         self.sha = sha1(self.source.encode()).hexdigest()
 
     def queue(self, pipe: Pipeline, keys: Sequence[str], args: Sequence[Any]) -> None:

@@ -18,9 +18,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.session_interface = LazySessionInterface()
     app.extensions[EXTENSION] = Services.build(settings)
 
-    from ivr import health, sms, voice
+    from ivr import api, health, sms, voice
 
     app.register_blueprint(voice.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
 

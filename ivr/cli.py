@@ -23,8 +23,10 @@ from crm.imports import CsvImportError, import_customers, read_reps
 from crm.models import Presence, explain
 from crm.phones import InvalidPhoneNumber, to_e164
 from crm.reps import UnknownRep
+from ivr import create_app, dispatch
 from ivr.embedded_redis import EmbeddedRedisError
 from ivr.services import Services
+from ivr.services_access import EXTENSION
 from ivr.settings import ConfigError, Settings, redacted
 from queues.presence import SET_BY_HAND, PresenceRefused
 
@@ -67,12 +69,17 @@ def _one_line(exc: Exception) -> str:
 
 def _services() -> Services:
     settings = Settings.load()
+    _describe_redis(settings)
+    return Services.build(settings)
+
+
+def _describe_redis(settings: Settings) -> None:
+    """Name the Redis in use, for the one line an unreachable Redis is reported with."""
     click.get_current_context().meta[_REDIS_META] = (
         f"Redis at REDIS_URL={redacted(settings.redis_url)}"
         if settings.redis_url
         else f"the embedded Redis under IVR_DATA_DIR ({settings.ivr_data_dir}; REDIS_URL unset)"
     )
-    return Services.build(settings)
 
 
 @click.group(cls=Line)
@@ -137,15 +144,20 @@ def _request_log_class() -> type:
 @main.command()
 @click.option("--burst", is_flag=True, help="work until the queue is empty, then exit")
 def worker(burst: bool) -> None:
-    """Run an rq worker, with rq's scheduler, on the line's job queue in Redis.
-
-    The web app queues no jobs yet; the worker is part of the Procfile so that jobs run as
-    soon as the line has some.
-    """
-    services = _services()
-    Worker([services.jobs], connection=services.jobs.connection).work(
-        burst=burst, with_scheduler=True
-    )
+    """Run the dispatcher (callers connected to reps as they become free) beside an rq worker,
+    with rq's scheduler, on the line's job queue in Redis."""
+    settings = Settings.load()
+    _describe_redis(settings)
+    app = create_app(settings)
+    services = app.extensions[EXTENSION]
+    running = dispatch.start(app) if not burst else None
+    try:
+        Worker([services.jobs], connection=services.jobs.connection).work(
+            burst=burst, with_scheduler=True
+        )
+    finally:
+        if running:
+            running.stop()
 
 
 @main.command()

@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import url_for
+from flask import current_app
 
 from ivr.services_access import services
 
@@ -20,4 +20,5 @@ def link(endpoint: str, **params: Any) -> str:
 @lru_cache(maxsize=64)
 def _path(endpoint: str) -> str:
     # Routes never change once the app is built, and url_for is costly on every webhook.
-    return url_for(endpoint)
+    # Built from the URL map alone, so the worker (with no request) makes the same links.
+    return current_app.url_map.bind("").build(endpoint)

@@ -31,6 +31,8 @@ JOB_QUEUE = "ivr"
 # One immediate retry covers a pooled connection that a Redis restart left stale.
 REDIS_TIMEOUT_SECONDS = 0.25
 REDIS_RETRIES = 1
+# Blocking reads (the dispatcher's wait for a wake) need a connection that waits longer.
+BLOCKING_SOCKET_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class Services:
 
     settings: Settings
     redis: Redis
+    blocking_redis: Redis
+    keys: Keys
     twilio: Client
     validator: RequestValidator
     jobs: Queue
@@ -74,6 +78,10 @@ class Services:
         return cls(
             settings=settings,
             redis=redis,
+            blocking_redis=Redis.from_url(
+                url, decode_responses=True, socket_timeout=BLOCKING_SOCKET_TIMEOUT_SECONDS
+            ),
+            keys=keys,
             twilio=build_client(
                 settings.twilio_account_sid,
                 settings.twilio_auth_token,
@@ -88,6 +96,6 @@ class Services:
             calls=CallLog(redis, keys),
             directory=Directory(redis, keys, thresholds),
             flow=flow,
-            router=Router(redis, keys, flow.routing),
+            router=Router(redis, keys, flow.routing, thresholds),
             presence=PresenceBoard(redis, keys, reps, flow.routing.wrap_up_seconds),
         )

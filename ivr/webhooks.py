@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field
@@ -74,6 +74,7 @@ class DialResult(Webhook):
 
     status: str = Field(alias="DialCallStatus", min_length=1, max_length=32)
     bridged: bool = Field(alias="DialBridged", default=False)
+    duration: int = Field(alias="DialCallDuration", default=0, ge=0)
     dialled_sid: str = Field(alias="DialCallSid", default="", max_length=64)
 
 
@@ -135,12 +136,12 @@ class MenuStep(Webhook):
     attempt: int = Field(default=1, ge=1, le=10)
 
 
-class OwnerStep(Webhook):
-    """Which case and which owner a ring, whisper or Dial result is about."""
+class RingStep(Webhook):
+    """Which rep is rung for which caller on which line (a ring, its whisper, its result)."""
 
-    case: str = Field(default="", max_length=32)
-    owner: str = Field(default="", max_length=64)
-    call: str = Field(default="", max_length=64, description="the caller's CallSid")
+    rep: str = Field(min_length=1, max_length=64)
+    line: Literal["support", "tech", "billing", "managers"]
+    call: str = Field(min_length=2, max_length=64, description="the caller's CallSid")
 
 
 class QueueStep(Webhook):

@@ -60,12 +60,8 @@ class PresenceBoard:
         if outcome == "refused":
             raise PresenceRefused(detail)
         if state is Presence.AVAILABLE:
-            self.wake(rep_id)
+            self._script.wake(rep_id)
         return Presence(detail)
-
-    def wake(self, rep_id: str = "") -> None:
-        """Tell the router a rep may take a call now (a bare wake: look at everything)."""
-        self._redis.rpush(self._keys.router_wake, rep_id)
 
     def states(self) -> dict[str, Presence]:
         """Every rep's presence, by rep id (a rep never seen is offline)."""

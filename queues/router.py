@@ -10,17 +10,19 @@ this free rep" (`claim`) are each one atomic script that also marks the rep offe
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from redis import Redis
 from redis.client import Pipeline
 
 from crm.keys import Keys
+from crm.models import Rep, TierThresholds
 from crm.scripts import run_scripts
-from queues.routing_script import RoutingScript
+from queues.routing_script import LINES, RoutingScript
 
 # A routed caller's entry outlives any real wait; it is deleted when the call ends.
 ENTRY_TTL_SECONDS = 6 * 3600
@@ -38,14 +40,17 @@ class Policy(Protocol):
         ...
 
 
+TIERS = ("standard", "silver", "gold")
+
+
 @dataclass(frozen=True)
 class Caller:
-    """A caller who needs a person: on which line, with which tier and case owner."""
+    """A caller who needs a person: on which line, from which number, with which case owner."""
 
     call_sid: str
     line: str
     phone: str | None = None
-    tier: str = "standard"
+    tier: str = "standard"  # at least this tier (the number called); their spend may raise it
     owner: str | None = None
     skip: str | None = None  # a rep who just missed this caller: not offered them again
 
@@ -54,7 +59,7 @@ class Caller:
 class Offered:
     """A rep was free: ring them now (they are marked offered)."""
 
-    rep_id: str
+    rep: Rep
 
 
 @dataclass(frozen=True)
@@ -67,42 +72,119 @@ class Waiting:
 Placement = Offered | Waiting
 
 
+@dataclass(frozen=True)
+class Hold:
+    """What a waiting caller is told: their place in our order and, when known, the wait."""
+
+    position: int  # 1 is next; 0 when not waiting
+    expected_seconds: int | None
+
+
+def expected_wait(position: int, on_duty: int, handled_total: int, handled: int) -> int | None:
+    """Seconds until the caller at `position` is likely answered, or None when unknown.
+
+    Each rep on duty frees up about once per average conversation, so the line moves `on_duty`
+    places per average conversation. Unknown without recent conversations or anyone on duty.
+    """
+    if position <= 0 or on_duty <= 0 or handled <= 0:
+        return None
+    average = handled_total / handled
+    return math.ceil(position * average / on_duty)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A waiting caller claimed for a free rep: move the call to ring them."""
+
+    call_sid: str
+    rep_id: str
+    line: str
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A new call in one step: who is calling, and a caller with an open case placed."""
+
+    found: list[Any]  # what crm's `Directory.caller_from` reads
+    placement: Placement | None  # None: no open case, the caller goes to the menu
+    line: str  # the line they were placed on: their case's, else the number's
+
+
 class Router:
     """Places callers, claims them for free reps, and records how each offer ended."""
 
     def __init__(
-        self, redis: Redis, keys: Keys, policy: Policy, clock: Callable[[], float] = time.time
+        self,
+        redis: Redis,
+        keys: Keys,
+        policy: Policy,
+        thresholds: TierThresholds,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.script = RoutingScript(redis, keys)
         self._redis = redis
         self._keys = keys
         self._policy = policy
+        self._thresholds = thresholds
         self._clock = clock
+
+    def _scores(self, now: float) -> list[float]:
+        """A caller's score by tier, without then with an open case: arrival less head start."""
+        return [
+            now - self._policy.head_start(tier, open_case)
+            for open_case in (False, True)
+            for tier in TIERS
+        ]
+
+    def _tiering(self, now: float) -> list[Any]:
+        return [str(self._thresholds.silver), str(self._thresholds.gold), *self._scores(now)]
 
     def queue_place(self, pipe: Pipeline, caller: Caller) -> None:
         """Add the placing of `caller` to a pipeline; read its result with `placement`."""
         now = self._clock()
-        score = now - self._policy.head_start(caller.tier, caller.owner is not None)
         self.script.queue(
             pipe,
             "place",
             now,
             caller.call_sid,
             caller.line,
-            score,
             caller.owner or "",
             now + self._policy.owner_wait_seconds,
             caller.phone or "",
             caller.skip or "",
             caller.tier,
             ENTRY_TTL_SECONDS,
+            *self._tiering(now),
         )
 
+    def queue_arrive(self, pipe: Pipeline, call_sid: str, phone: str, line: str, tier: str) -> None:
+        """Add "who is calling, and place them if they have an open case" to a pipeline."""
+        now = self._clock()
+        self.script.queue(
+            pipe,
+            "arrive",
+            now,
+            call_sid,
+            phone,
+            line,
+            tier,
+            now + self._policy.owner_wait_seconds,
+            ENTRY_TTL_SECONDS,
+            *self._tiering(now),
+        )
+
+    @classmethod
+    def arrival(cls, result: list[Any]) -> Arrival:
+        """What an `arrive` command found and decided."""
+        found, placed, line = result
+        return Arrival(found=found, placement=cls.placement(placed) if placed else None, line=line)
+
     @staticmethod
-    def placement(result: list[str]) -> Placement:
+    def placement(result: list[Any]) -> Placement:
         """What a `place` command decided."""
-        kind, value = result
-        return Offered(value) if kind == "offered" else Waiting(int(value))
+        if result[0] == "offered":
+            return Offered(Rep.from_stored(result[2]))
+        return Waiting(int(result[1]))
 
     def place(self, caller: Caller) -> Placement:
         """Offer the caller to the best free rep, or put them in line (keeping a place they had)."""
@@ -111,30 +193,61 @@ class Router:
         )
         return self.placement(result)
 
-    def claim(self, rep_id: str) -> str | None:
-        """The CallSid of the best waiting caller for `rep_id`, now offered to them; None if none.
+    def claim(self, rep_id: str) -> Claim | None:
+        """The best waiting caller for `rep_id`, now offered to them; None if none waits.
 
         Their own case callers come first, then the best of their lines. Nothing happens unless
         the rep is available.
         """
-        return cast(str | None, self.script.run("claim", self._clock(), rep_id))
+        claimed = self.script.run("claim", self._clock(), rep_id)
+        return Claim(call_sid=claimed[0], rep_id=rep_id, line=claimed[1]) if claimed else None
+
+    def free_reps_with_callers(self) -> list[str]:
+        """Available reps (longest idle first) of every line where callers wait: who to serve."""
+        with self._redis.pipeline(transaction=False) as pipe:
+            for line in LINES:
+                pipe.zcard(self._keys.line(line))
+                pipe.zrange(self._keys.available(line), 0, -1)
+            found = pipe.execute()
+        reps: dict[str, None] = {}
+        for waiting, available in zip(found[::2], found[1::2], strict=True):
+            if waiting:
+                reps.update(dict.fromkeys(available))
+        return list(reps)
 
     def position(self, call_sid: str) -> int:
         """The caller's place in our order (1 is next); 0 when they are not waiting."""
         return int(self.script.run("position", self._clock(), call_sid))
 
+    def hold(self, call_sid: str) -> Hold:
+        """Where a waiting caller stands, and how long the wait looks from recent calls."""
+        position, on_duty, total, count = self.script.run("hold", self._clock(), call_sid)
+        return Hold(
+            position=position, expected_seconds=expected_wait(position, on_duty, total, count)
+        )
+
     def entry(self, call_sid: str) -> dict[str, str]:
-        """What routing keeps of a caller: line, score, owner, state, rep offered, arrival."""
+        """What routing keeps of a caller: line, score, tier, owner, state, rep offered, arrival,
+        and the case they were fast-tracked on."""
         return cast(dict[str, str], self._redis.hgetall(self._keys.waiting(call_sid)))
 
     def release(self, call_sid: str, phone: str | None) -> str | None:
         """The caller is gone: out of line (their place kept for a quick redial).
 
-        Returns the rep they were being offered to, now available again, if any.
+        A rep their call was ringing is available again (and the router woken for them); a rep
+        who was talking to them wraps up. Returns the rep now available, if any.
         """
+        now = self._clock()
         freed = self.script.run(
-            "release", self._clock(), call_sid, phone or "", self._policy.rejoin_seconds
+            "release",
+            now,
+            call_sid,
+            phone or "",
+            self._policy.rejoin_seconds,
+            now + self._policy.wrap_up_seconds,
         )
+        if freed:
+            self.script.wake(freed)
         return cast(str | None, freed or None)
 
     def missed(self, call_sid: str, rep_id: str) -> bool:
@@ -158,7 +271,7 @@ class Router:
                 call_sid,
                 rep_id,
                 now + self._policy.wrap_up_seconds,
-                self._keys.handled(line),
+                line,
                 seconds,
             )
         )

@@ -13,11 +13,12 @@ from typing import Any
 from redis import Redis
 from redis.client import Pipeline
 
+from crm.directory import WHO_IS_CALLING
 from crm.keys import Keys
 from crm.models import MANAGERS_LINE, TEAMS
 from crm.scripts import LuaScript
 
-ROUTING = LuaScript("routing", package="queues")
+ROUTING = LuaScript("routing", package="queues", libraries=[WHO_IS_CALLING])
 LINES: tuple[str, ...] = (*TEAMS, MANAGERS_LINE)
 
 
@@ -36,12 +37,17 @@ class RoutingScript:
             keys.events,
             *(keys.line(line) for line in LINES),
             *(keys.available(line) for line in LINES),
+            *(keys.on_duty(line) for line in LINES),
+            *(keys.handled(line) for line in LINES),
         ]
         self._prefixes = [
             keys.waiting(""),
             keys.owner_line(""),
             keys.rep(""),
             keys.rejoin(""),
+            keys.customer(""),
+            keys.case(""),
+            keys.open_cases_of_caller(""),
             len(LINES),
             *LINES,
         ]
@@ -53,6 +59,10 @@ class RoutingScript:
     def run(self, command: str, now: float, *args: Any) -> Any:
         """Run one command on its own and return its result."""
         return ROUTING.run(self.redis, self._keys, [command, now, *self._prefixes, *args])
+
+    def wake(self, rep_id: str = "") -> None:
+        """Tell the router a rep may take a call now (a bare wake: look at every line)."""
+        self.redis.rpush(self.keys.router_wake, rep_id)
 
     @staticmethod
     def scripts() -> Sequence[LuaScript]:

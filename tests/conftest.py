@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from redis import Redis
 from werkzeug.serving import make_server
 
-from ivr import create_app
+from ivr import create_app, dispatch
 from ivr.embedded_redis import RedisServer
 from ivr.services import Services
 from ivr.services_access import EXTENSION
@@ -105,7 +105,8 @@ def free_port() -> int:
 
 @contextmanager
 def running_line(settings: Settings) -> Iterator[Line]:
-    """The app on a real port with the simulator in front; fails on anything Twilio flags."""
+    """The app on a real port, its dispatcher running as the worker runs it, and the simulator
+    in front; fails on anything Twilio flags."""
     app_url = f"http://127.0.0.1:{free_port()}"
     config = LineConfig(
         account_sid=settings.twilio_account_sid,
@@ -121,9 +122,11 @@ def running_line(settings: Settings) -> Iterator[Line]:
         )
         server = make_server("127.0.0.1", int(app_url.rsplit(":", 1)[1]), app, threaded=True)
         threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        dispatcher = dispatch.start(app)
         try:
             yield Line(sim=sim, services=app.extensions[EXTENSION], url=app_url)
         finally:
+            dispatcher.stop()
             sim.switch.hang_up_all()
             for call in list(sim.switch.calls.values()):  # ended ones may still be calling back
                 call.wait()

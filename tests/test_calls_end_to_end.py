@@ -51,7 +51,7 @@ def test_caller_with_open_case_rings_case_owner_first(staffed: Line) -> None:
     staffed.sim.switch.legs_to("sam")[0].hang_up()  # Sam solved it
     call.expect("hangup")
     record = staffed.services.calls.get(call.sid)
-    assert record.path[:3] == ["incoming", "whisper:sam:accepted", "owner:sam:completed"]
+    assert record.path[:3] == ["incoming", "whisper:sam:accepted", "ring:sam:completed"]
     assert record.details["case"] == case.reference
     assert record.answered_by == "sam"
 
@@ -99,13 +99,29 @@ def test_case_owner_who_does_not_answer_hands_over_to_the_next_person(staffed: L
 
 
 @pytest.mark.parametrize("answer", ["0", "agent", "representative", "a human please", "operator"])
-def test_zero_or_asking_for_a_person_reaches_the_queue(staffed: Line, answer: str) -> None:
+def test_zero_or_asking_for_a_person_rings_a_free_rep_at_once(staffed: Line, answer: str) -> None:
     call = staffed.call(UNKNOWN)
     call.expect_gather()
     if answer.isdigit():
         call.press(answer)
     else:
         call.say(answer)
+    call.expect_say("Connecting you to a person")
+    call.expect_dial("sam")
+    call.expect_bridged("sam")
+    assert not any(event.kind == "enqueue" for event in call.transcript)
+
+
+@pytest.fixture
+def nobody_free(staffed: Line) -> Line:
+    """The line with Sam busy on another call: callers wait."""
+    staffed.services.presence.set("sam", Presence.BUSY)
+    return staffed
+
+
+def test_with_nobody_free_the_caller_waits_in_line(nobody_free: Line) -> None:
+    call = nobody_free.call(UNKNOWN)
+    call.press("0")
     call.expect_say("Connecting you to a person")
     call.expect_enqueue("support")
 
@@ -149,7 +165,7 @@ def test_wrong_key_repeats_the_menu_once_then_reaches_a_person(staffed: Line) ->
     call.expect_gather()
     call.press("8")
     call.expect_say("Let me get you to a person.")
-    call.expect_enqueue("support")
+    call.expect_dial("sam")
     path = staffed.services.calls.get(call.sid).path
     assert path[1:3] == ["menu:main:missed", "menu:main:missed-twice"]
 
@@ -161,7 +177,7 @@ def test_silence_twice_reaches_a_person(staffed: Line) -> None:
     call.expect_say("Sorry, I didn't catch that.")
     call.expect_gather()
     call.stay_silent()
-    call.expect_enqueue("support")
+    call.expect_dial("sam")
 
 
 def test_unknown_caller_is_asked_for_the_case_reference_once(staffed: Line) -> None:
@@ -242,7 +258,7 @@ def test_caller_who_leaves_no_message_reaches_a_person(staffed: Line) -> None:
     call.expect_record()
     call.stay_silent()
     call.expect_say("I didn't hear a message. Let me get you to a person.")
-    call.expect_enqueue("support")
+    call.expect_dial("sam")
 
 
 def eventually(read: Callable[[], str | None], seconds: float = 5.0) -> str | None:
@@ -253,8 +269,8 @@ def eventually(read: Callable[[], str | None], seconds: float = 5.0) -> str | No
     return value
 
 
-def test_caller_on_hold_hears_the_place_and_can_leave_for_voicemail(staffed: Line) -> None:
-    call = staffed.call(UNKNOWN)
+def test_caller_on_hold_hears_the_place_and_can_leave_for_voicemail(nobody_free: Line) -> None:
+    call = nobody_free.call(UNKNOWN)
     call.press("0")
     call.expect_enqueue("support")
     call.expect_say("You are number 1 in line.")
@@ -276,13 +292,13 @@ def test_status_callback_logs_the_outcome(staffed: Line) -> None:
     assert record.outcome == "completed"
 
 
-def test_time_in_the_queue_is_logged(staffed: Line) -> None:
-    call = staffed.call(UNKNOWN)
+def test_time_in_the_queue_is_logged(nobody_free: Line) -> None:
+    call = nobody_free.call(UNKNOWN)
     call.press("0")
     call.expect_say("You are number 1 in line.")
     call.hang_up()
     call.wait()
-    record = staffed.services.calls.get(call.sid)
+    record = nobody_free.services.calls.get(call.sid)
     assert "queue-result:hangup" in record.path
     assert record.details["queue"] == "support"
     assert record.wait_seconds == float(record.details["wait_seconds"])

@@ -1,4 +1,4 @@
-"""What callers with open cases hear, and when ringing a case owner counts as a conversation."""
+"""What callers with open cases hear, and when ringing a rep counts as a conversation."""
 
 from __future__ import annotations
 
@@ -77,14 +77,27 @@ def test_two_open_cases_are_both_read(client: FlaskClient, services: Services) -
     assert heard[1].startswith("Your case C 1 0 0 1, about router, is open.")
 
 
-OWNER_RESULT = "/voice/owner-result?case=C-1001&owner=sam&call=" + call_params()["CallSid"]
+CALLER_SID = call_params()["CallSid"]
+RING_RESULT = f"/voice/ring-result?rep=sam&line=support&call={CALLER_SID}"
+
+
+def ring_sam(client: FlaskClient) -> None:
+    """Ada calls and asks for a person: Sam, the one rep free, is rung for her."""
+    signed_post(client, "/voice/incoming", call_params())
+    response = signed_post(client, "/voice/menu?menu=main", call_params(Digits="0"))
+    assert ElementTree.fromstring(response.data).find("Dial/Number").text == SAM.endpoint
+
+
+def ring_ended(**form: str) -> dict[str, str]:
+    """What Twilio posts to the Dial's action when ringing a rep ends, the caller still on."""
+    return call_params(CallStatus="in-progress", **form)
 
 
 def accept_in_whisper(client: FlaskClient, digits: str = "1") -> None:
     """Sam answers his phone and presses `digits` after the whisper (on his own leg)."""
     signed_post(
         client,
-        OWNER_RESULT.replace("owner-result", "whisper/answer"),
+        RING_RESULT.replace("ring-result", "whisper/answer"),
         call_params(CallSid="CA" + "2" * 32, Digits=digits),
     )
 
@@ -93,30 +106,50 @@ def test_a_bridged_call_the_rep_accepted_is_a_conversation(
     client: FlaskClient, services: Services
 ) -> None:
     staff(services)
+    ring_sam(client)
     accept_in_whisper(client)
-    params = call_params(DialCallStatus="completed", DialBridged="true")
-    response = signed_post(client, OWNER_RESULT, params)
+    assert services.reps.presence("sam") is Presence.BUSY
+    params = ring_ended(DialCallStatus="completed", DialBridged="true")
+    response = signed_post(client, RING_RESULT, params)
     assert [e.tag for e in ElementTree.fromstring(response.data)] == ["Hangup"]
     assert services.calls.details(params["CallSid"])["answered_by"] == "sam"
+    assert services.calls.get(CALLER_SID).path[-1] == "ring:sam:completed"
+    assert services.reps.presence("sam") is Presence.WRAP_UP
 
 
 def test_an_answered_leg_that_was_never_bridged_is_no_conversation(
     client: FlaskClient, services: Services
 ) -> None:
     staff(services)
+    ring_sam(client)
     accept_in_whisper(client)
-    params = call_params(DialCallStatus="completed", DialBridged="false")
-    response = signed_post(client, OWNER_RESULT, params)
+    params = ring_ended(DialCallStatus="completed", DialBridged="false")
+    response = signed_post(client, RING_RESULT, params)
     assert ElementTree.fromstring(response.data).find("Enqueue").text == "support"
     assert "answered_by" not in services.calls.details(params["CallSid"])
+
+
+def test_a_rep_whose_accepted_call_never_bridged_is_not_left_busy(
+    client: FlaskClient, services: Services
+) -> None:
+    # Sam pressed 1 and hung up before the two were connected: he is on no call, and must
+    # not stay out of the line's rotation until he notices and sets himself available.
+    staff(services)
+    ring_sam(client)
+    accept_in_whisper(client)
+    params = ring_ended(DialCallStatus="completed", DialBridged="false")
+    signed_post(client, RING_RESULT, params)
+    assert services.reps.presence("sam") is Presence.MISSED
 
 
 def test_bridged_without_the_reps_acceptance_is_no_conversation(
     client: FlaskClient, services: Services
 ) -> None:
     staff(services)
+    ring_sam(client)
     accept_in_whisper(client, digits="2")
-    params = call_params(DialCallStatus="completed", DialBridged="true")
-    response = signed_post(client, OWNER_RESULT, params)
+    params = ring_ended(DialCallStatus="completed", DialBridged="true")
+    response = signed_post(client, RING_RESULT, params)
     assert ElementTree.fromstring(response.data).find("Enqueue").text == "support"
     assert "answered_by" not in services.calls.details(params["CallSid"])
+    assert services.reps.presence("sam") is Presence.MISSED

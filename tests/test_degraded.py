@@ -72,22 +72,41 @@ def test_a_finished_wait_says_goodbye(client: FlaskClient, result: str) -> None:
     assert "Enqueue" not in verbs(response.data)
 
 
-def test_a_bridged_call_with_the_case_owner_says_goodbye(client: FlaskClient) -> None:
+# Which rep was rung for the caller, on which line (the query of a ring's links).
+RING_STEP = "rep=sam&line=support&call=" + call_params()["CallSid"]
+
+
+def test_a_bridged_call_with_a_rep_says_goodbye(client: FlaskClient) -> None:
     response = signed_post(
         client,
-        "/voice/owner-result?case=C-1001&owner=sam",
+        f"/voice/ring-result?{RING_STEP}",
         call_params(DialCallStatus="completed", DialBridged="true"),
     )
     assert verbs(response.data) == ["Hangup"]
 
 
-def test_an_unbridged_ring_of_the_case_owner_goes_to_the_next_person(client: FlaskClient) -> None:
+@pytest.mark.parametrize("line", ["support", "billing", "managers"])
+def test_an_unbridged_ring_goes_to_the_next_person_of_the_same_line(
+    client: FlaskClient, line: str
+) -> None:
     response = signed_post(
         client,
-        "/voice/owner-result?case=C-1001&owner=sam",
+        f"/voice/ring-result?rep=sam&line={line}&call={call_params()['CallSid']}",
         call_params(DialCallStatus="completed", DialBridged="false"),
     )
-    assert document(response.data).find("Enqueue").text == "support"
+    assert document(response.data).find("Enqueue").text == line
+
+
+def test_a_caller_moved_out_of_line_for_a_rep_goes_back_to_the_same_line(
+    client: FlaskClient,
+) -> None:
+    response = signed_post(
+        client,
+        f"/voice/connect?rep=sam&line=managers&call={call_params()['CallSid']}",
+        call_params(CallStatus="in-progress"),
+    )
+    assert spoken(response.data) == ["Connecting you to a person now."]
+    assert document(response.data).find("Enqueue").text == "managers"
 
 
 def test_the_manager_option_stays_the_manager_line(client: FlaskClient) -> None:
@@ -132,18 +151,14 @@ def test_a_message_left_without_redis_is_thanked_with_its_promised_time(
 
 
 def test_the_whisper_answer_without_redis_still_connects_the_rep(client: FlaskClient) -> None:
-    accepted = signed_post(
-        client, "/voice/whisper/answer?case=C-1001&owner=sam", call_params(Digits="1")
-    )
+    accepted = signed_post(client, f"/voice/whisper/answer?{RING_STEP}", call_params(Digits="1"))
     assert verbs(accepted.data) == []
-    declined = signed_post(
-        client, "/voice/whisper/answer?case=C-1001&owner=sam", call_params(Digits="2")
-    )
+    declined = signed_post(client, f"/voice/whisper/answer?{RING_STEP}", call_params(Digits="2"))
     assert verbs(declined.data) == ["Hangup"]
 
 
 def test_whisper_without_redis_still_lets_the_rep_take_the_call(client: FlaskClient) -> None:
-    response = signed_post(client, "/voice/whisper?case=C-1001", call_params())
+    response = signed_post(client, f"/voice/whisper?{RING_STEP}", call_params())
     assert spoken(response.data) == ["A caller is waiting for you.", "Press 1 to take the call."]
     assert document(response.data).find("Enqueue") is None
 

@@ -124,9 +124,12 @@ def test_hold_step_plays_the_flows_hold_music(settings: Settings, tmp_path: Path
     path = tmp_path / "music.yaml"
     path.write_text(flow + "hold_music: https://cdn.example.com/hold.mp3\n")
     client = create_app(settings.model_copy(update={"ivr_callflow": path})).test_client()
-    response = signed_post(client, "/voice/hold", call_params(QueuePosition="2"))
+    # The caller asks for a person; nobody is free, so they wait first in line.
+    waiting = signed_post(client, "/voice/menu?menu=main", call_params(Digits="0"))
+    assert ElementTree.fromstring(waiting.data).find("Enqueue").text == "support"
+    response = signed_post(client, "/voice/hold", call_params(QueuePosition="1"))
     document = ElementTree.fromstring(response.data)
-    assert spoken(response.data)[0] == "You are number 2 in line."
+    assert spoken(response.data)[0] == "You are number 1 in line."
     assert document.find("Play").text == "https://cdn.example.com/hold.mp3"
 
 
@@ -135,7 +138,8 @@ def test_whisper_without_redis_still_lets_the_rep_take_the_call(
 ) -> None:
     dead = settings.model_copy(update={"redis_url": f"unix://{tmp_path}/nothing-here.sock"})
     client = create_app(dead).test_client()
-    response = signed_post(client, "/voice/whisper?case=C-1001", call_params())
+    step = "rep=sam&line=support&call=" + call_params()["CallSid"]
+    response = signed_post(client, f"/voice/whisper?{step}", call_params(CallSid="CA" + "2" * 32))
     assert spoken(response.data) == ["A caller is waiting for you.", "Press 1 to take the call."]
     assert ElementTree.fromstring(response.data).find("Enqueue") is None
 

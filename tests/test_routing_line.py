@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from redis import Redis
 
 from callflows.schema import Routing
+from crm.customers import CustomerRepository
 from crm.keys import Keys
-from crm.models import Presence, Rep, Role
+from crm.models import Customer, Presence, Rep, Role, TierThresholds
 from crm.reps import RepRepository, UnknownRep
 from queues.presence import PresenceBoard, PresenceRefused
-from queues.router import Caller, Offered, Router, Waiting
+from queues.router import Caller, Hold, Offered, Placement, Router, Waiting
 
 POLICY = Routing(
     head_start_seconds={"standard": 0, "silver": 45, "gold": 90},
@@ -68,7 +71,18 @@ def board(redis: Redis, reps: RepRepository, clock: Clock) -> PresenceBoard:
 
 @pytest.fixture
 def router(redis: Redis, reps: RepRepository, clock: Clock) -> Router:
-    return Router(redis, Keys(), POLICY, clock=clock)
+    return Router(redis, Keys(), POLICY, TierThresholds(), clock=clock)
+
+
+def offered_to(placement: Placement) -> str | None:
+    """The id of the rep a placement rings, or None if the caller waits."""
+    return placement.rep.id if isinstance(placement, Offered) else None
+
+
+def claimed(router: Router, rep_id: str) -> str | None:
+    """The CallSid of the caller claimed for a free rep, if any."""
+    claim = router.claim(rep_id)
+    return claim.call_sid if claim else None
 
 
 def arrive(router: Router, clock: Clock, sid: str, after: float = 1, **caller: str) -> Waiting:
@@ -83,7 +97,7 @@ def test_a_caller_who_arrives_while_a_rep_is_free_is_offered_to_them_at_once(
     router: Router, board: PresenceBoard, reps: RepRepository
 ) -> None:
     board.set("sam", Presence.AVAILABLE)
-    assert router.place(Caller(call_sid="CA1", line="support")) == Offered("sam")
+    assert offered_to(router.place(Caller(call_sid="CA1", line="support"))) == "sam"
     assert reps.presence("sam") is Presence.OFFERED
     assert router.entry("CA1")["state"] == "offered"
     # The next caller finds nobody free and waits first in line.
@@ -96,7 +110,7 @@ def test_the_rep_idle_longest_is_offered_first(
     board.set("kim", Presence.AVAILABLE)
     clock.advance(5)
     board.set("sam", Presence.AVAILABLE)
-    assert router.place(Caller(call_sid="CA1", line="support")) == Offered("kim")
+    assert offered_to(router.place(Caller(call_sid="CA1", line="support"))) == "kim"
 
 
 def test_a_top_tier_caller_who_arrived_later_is_answered_first(
@@ -106,7 +120,7 @@ def test_a_top_tier_caller_who_arrived_later_is_answered_first(
     assert arrive(router, clock, "gold", after=60, tier="gold") == Waiting(1)
     assert router.position("standard") == 2
     board.set("sam", Presence.AVAILABLE)
-    assert router.claim("sam") == "gold"
+    assert claimed(router, "sam") == "gold"
 
 
 def test_a_standard_caller_past_the_fairness_cap_goes_before_a_newer_top_tier_one(
@@ -117,7 +131,7 @@ def test_a_standard_caller_past_the_fairness_cap_goes_before_a_newer_top_tier_on
     arrive(router, clock, "gold", after=91, tier="gold")
     assert router.position("standard") == 1
     board.set("sam", Presence.AVAILABLE)
-    assert router.claim("sam") == "standard"
+    assert claimed(router, "sam") == "standard"
 
 
 def test_no_head_start_exceeds_the_fairness_cap() -> None:
@@ -133,9 +147,9 @@ def test_a_rep_is_offered_only_callers_of_their_own_lines(
     arrive(router, clock, "tech-caller", line="tech")
     arrive(router, clock, "manager-caller", line="managers")
     board.set("tia", Presence.AVAILABLE)
-    assert router.claim("tia") == "tech-caller"
+    assert claimed(router, "tia") == "tech-caller"
     board.set("mo", Presence.AVAILABLE)  # a supervisor on billing: billing and managers
-    assert router.claim("mo") == "manager-caller"
+    assert claimed(router, "mo") == "manager-caller"
 
 
 def test_an_open_case_caller_waits_for_their_busy_owner_then_keeps_their_place(
@@ -147,12 +161,12 @@ def test_an_open_case_caller_waits_for_their_busy_owner_then_keeps_their_place(
     arrive(router, clock, "later", after=10)
     board.set("kim", Presence.AVAILABLE)
     # Kim is free, but the owner's caller is still waiting for the owner.
-    assert router.claim("kim") == "later"
+    assert claimed(router, "kim") == "later"
     arrive(router, clock, "latest", after=10)
     clock.advance(POLICY.owner_wait_seconds)
     assert router.release("later", None) == "kim"  # that caller hung up while Kim's phone rang
     # The wait for the owner is over: their place (before "latest") was kept.
-    assert router.claim("kim") == "owned"
+    assert claimed(router, "kim") == "owned"
 
 
 def test_a_free_owner_takes_their_own_case_callers_before_better_placed_ones(
@@ -162,7 +176,7 @@ def test_a_free_owner_takes_their_own_case_callers_before_better_placed_ones(
     arrive(router, clock, "gold", tier="gold")
     arrive(router, clock, "owned", owner="sam")
     board.set("sam", Presence.AVAILABLE)
-    assert router.claim("sam") == "owned"
+    assert claimed(router, "sam") == "owned"
 
 
 def test_an_owner_who_is_away_is_not_waited_for(
@@ -170,14 +184,14 @@ def test_an_owner_who_is_away_is_not_waited_for(
 ) -> None:
     board.set("sam", Presence.AWAY)
     board.set("kim", Presence.AVAILABLE)
-    assert router.place(Caller(call_sid="CA1", line="support", owner="sam")) == Offered("kim")
+    assert offered_to(router.place(Caller(call_sid="CA1", line="support", owner="sam"))) == "kim"
 
 
 def test_a_rep_who_misses_a_call_is_out_of_rotation_and_the_caller_keeps_their_place(
     router: Router, board: PresenceBoard, reps: RepRepository, clock: Clock
 ) -> None:
     board.set("sam", Presence.AVAILABLE)
-    assert router.place(Caller(call_sid="first", line="support")) == Offered("sam")
+    assert offered_to(router.place(Caller(call_sid="first", line="support"))) == "sam"
     arrive(router, clock, "second", after=30)
     assert router.missed("first", "sam")
     assert not router.missed("first", "sam")  # told twice, settled once
@@ -186,7 +200,7 @@ def test_a_rep_who_misses_a_call_is_out_of_rotation_and_the_caller_keeps_their_p
     assert back == Waiting(1)
     assert router.position("second") == 2
     board.set("kim", Presence.AVAILABLE)
-    assert router.claim("kim") == "first"
+    assert claimed(router, "kim") == "first"
     assert router.claim("sam") is None  # missed: not offered anything
 
 
@@ -197,7 +211,7 @@ def test_a_caller_who_hangs_up_is_never_offered_and_frees_a_rep_ringing_for_them
     assert router.release("gone", "+14155550100") is None
     board.set("sam", Presence.AVAILABLE)
     assert router.claim("sam") is None
-    assert router.place(Caller(call_sid="ringing", line="support")) == Offered("sam")
+    assert offered_to(router.place(Caller(call_sid="ringing", line="support"))) == "sam"
     assert router.release("ringing", None) == "sam"
     assert reps.presence("sam") is Presence.AVAILABLE
 
@@ -265,4 +279,50 @@ def test_reimporting_a_rep_with_other_teams_moves_them_between_lines(
         [Rep(id="sam", name="Sam", endpoint="+14155550200", password_hash="x", teams=("tech",))]
     )
     assert arrive(router, clock, "support-caller") == Waiting(1)
-    assert router.place(Caller(call_sid="tech-caller", line="tech")) == Offered("sam")
+    assert offered_to(router.place(Caller(call_sid="tech-caller", line="tech"))) == "sam"
+
+
+def test_a_callers_spend_sets_their_tier_and_a_premium_number_can_only_raise_it(
+    router: Router, board: PresenceBoard, clock: Clock, redis: Redis
+) -> None:
+    CustomerRepository(redis, Keys()).save_all(
+        [Customer(phone="+14155550100", name="Ada", spend=Decimal(25000))]
+    )
+    arrive(router, clock, "standard")
+    arrive(router, clock, "big-spender", after=60, phone="+14155550100")
+    assert router.entry("big-spender")["tier"] == "gold"
+    arrive(router, clock, "premium-line", after=1, tier="silver")
+    assert router.entry("premium-line")["tier"] == "silver"
+    assert [router.position(sid) for sid in ("big-spender", "standard", "premium-line")] == [
+        1,
+        2,
+        3,
+    ]
+
+
+def test_the_hold_step_tells_the_place_and_a_wait_from_recent_calls_and_reps_on_duty(
+    router: Router, board: PresenceBoard, clock: Clock
+) -> None:
+    board.set("sam", Presence.AVAILABLE)
+    board.set("kim", Presence.AVAILABLE)
+    for sid, seconds in (("earlier-1", 100), ("earlier-2", 140)):
+        placed = router.place(Caller(call_sid=sid, line="support"))
+        rep_id = offered_to(placed)
+        assert rep_id is not None
+        router.accepted(sid, rep_id)
+        router.finished(sid, rep_id, "support", seconds)
+    for sid in ("first", "second", "third"):
+        arrive(router, clock, sid)
+    # Two reps on duty (both wrapping up), conversations of 120 s on average: the line moves
+    # two places every two minutes.
+    assert router.hold("third") == Hold(position=3, expected_seconds=180)
+    board.set("kim", Presence.AWAY)
+    assert router.hold("third") == Hold(position=3, expected_seconds=360)
+
+
+def test_no_wait_is_guessed_without_recent_calls_or_anyone_on_duty(
+    router: Router, board: PresenceBoard, clock: Clock
+) -> None:
+    arrive(router, clock, "first")
+    assert router.hold("first") == Hold(position=1, expected_seconds=None)
+    assert router.hold("not-waiting") == Hold(position=0, expected_seconds=None)

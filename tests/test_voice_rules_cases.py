@@ -16,13 +16,16 @@ from crm.models import CaseStatus, Customer, Presence, Rep
 from ivr import create_app
 from ivr.services import Services
 from ivr.settings import Settings
-from tests.signing import call_params, signed_post
+from tests.signing import PUBLIC_BASE_URL, call_params, signed_post
 
 ADA = Customer(phone="+14155550100", name="Ada Lovelace", spend=Decimal(25000))
 SAM = Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x")
+KIM = Rep(id="kim", name="Kim Park", endpoint="+14155550201", password_hash="x")
+BEA = Rep(id="bea", name="Bea Ruiz", endpoint="+14155550202", password_hash="x", teams=("billing",))
 STRANGER = "+14155550999"
 CALLER_SID = call_params()["CallSid"]
 SAMS_LEG = "CA" + "2" * 32
+BEAS_LEG = "CA" + "3" * 32
 
 
 def document(body: bytes) -> ElementTree.Element:
@@ -92,29 +95,80 @@ def test_the_fast_track_is_about_the_newest_open_case(
     assert heard[2] == "Connecting you to Sam, who is looking after it."
 
 
-OWNER_STEP = f"case=C-1001&owner=sam&call={CALLER_SID}"
+RING_STEP = f"rep=sam&line=support&call={CALLER_SID}"
+
+
+def ring_sam(client: FlaskClient, **form: str) -> None:
+    """A call comes in (Ada's unless `form` says otherwise) and Sam's phone rings for it."""
+    response = signed_post(client, "/voice/incoming", call_params(**form))
+    assert document(response.data).find("Dial/Number").text == SAM.endpoint
+
+
+def ring_ended(**form: str) -> dict[str, str]:
+    """What Twilio posts to the Dial's action when ringing a rep ends, the caller still on."""
+    return call_params(CallStatus="in-progress", **form)
 
 
 def test_an_owner_who_did_not_take_the_call_is_named_before_the_queue(
     client: FlaskClient, services: Services
 ) -> None:
     staff(services)
-    params = call_params(DialCallStatus="no-answer", DialBridged="false")
-    response = signed_post(client, f"/voice/owner-result?{OWNER_STEP}", params)
+    services.cases.open(ADA.phone, "sam", "router")
+    ring_sam(client)
+    params = ring_ended(DialCallStatus="no-answer", DialBridged="false")
+    response = signed_post(client, f"/voice/ring-result?{RING_STEP}", params)
     assert spoken(response.data) == ["Sam could not pick up.", "Connecting you to a person now."]
     assert document(response.data).find("Enqueue").text == "support"
+    assert services.calls.get(CALLER_SID).path[-1] == "ring:sam:no-answer"
+    assert services.reps.presence("sam") is Presence.MISSED
+
+
+def test_after_a_missed_ring_the_next_free_rep_is_rung_at_once(
+    client: FlaskClient, services: Services
+) -> None:
+    services.reps.save_all([KIM])
+    services.presence.set("kim", Presence.AVAILABLE)
+    staff(services)
+    services.cases.open(ADA.phone, "sam", "router")
+    ring_sam(client)  # Sam owns the case: he is rung first though Kim has been free longer
+    params = ring_ended(DialCallStatus="no-answer", DialBridged="false")
+    response = signed_post(client, f"/voice/ring-result?{RING_STEP}", params)
+    assert spoken(response.data) == ["Sam could not pick up.", "Connecting you to a person now."]
+    assert document(response.data).find("Enqueue") is None
+    dial = document(response.data).find("Dial")
+    assert dial.find("Number").text == KIM.endpoint
+    kims_step = {"rep": ["kim"], "line": ["support"], "call": [CALLER_SID]}
+    assert urlsplit(dial.get("action", "")).path == "/voice/ring-result"
+    assert parse_qs(urlsplit(dial.get("action", "")).query) == kims_step
+    assert parse_qs(urlsplit(dial.find("Number").get("url", "")).query) == kims_step
+
+
+def test_a_caller_who_hung_up_while_a_rep_was_rung_frees_the_rep(
+    client: FlaskClient, services: Services
+) -> None:
+    staff(services)
+    services.cases.open(ADA.phone, "sam", "router")
+    ring_sam(client)
+    params = call_params(CallStatus="completed", DialCallStatus="no-answer")
+    response = signed_post(client, f"/voice/ring-result?{RING_STEP}", params)
+    assert document(response.data).find("Enqueue") is None
+    assert document(response.data).find("Dial") is None
+    assert services.reps.presence("sam") is Presence.AVAILABLE
+    assert services.router.entry(CALLER_SID) == {}
 
 
 def test_a_dial_result_that_does_not_say_bridged_is_no_conversation(
     client: FlaskClient, dead: FlaskClient, services: Services
 ) -> None:
     staff(services)
+    services.cases.open(ADA.phone, "sam", "router")
+    ring_sam(client)
     signed_post(
-        client, f"/voice/whisper/answer?{OWNER_STEP}", call_params(CallSid=SAMS_LEG, Digits="1")
+        client, f"/voice/whisper/answer?{RING_STEP}", call_params(CallSid=SAMS_LEG, Digits="1")
     )
     for app in (client, dead):
-        params = call_params(DialCallStatus="completed")
-        response = signed_post(app, f"/voice/owner-result?{OWNER_STEP}", params)
+        params = ring_ended(DialCallStatus="completed")
+        response = signed_post(app, f"/voice/ring-result?{RING_STEP}", params)
         assert document(response.data).find("Enqueue").text == "support"
     assert "answered_by" not in services.calls.details(CALLER_SID)
 
@@ -122,8 +176,8 @@ def test_a_dial_result_that_does_not_say_bridged_is_no_conversation(
 def test_without_redis_an_owner_who_did_not_take_the_call_is_still_mentioned(
     dead: FlaskClient,
 ) -> None:
-    params = call_params(DialCallStatus="no-answer", DialBridged="false")
-    response = signed_post(dead, f"/voice/owner-result?{OWNER_STEP}", params)
+    params = ring_ended(DialCallStatus="no-answer", DialBridged="false")
+    response = signed_post(dead, f"/voice/ring-result?{RING_STEP}", params)
     assert spoken(response.data) == [
         "The person on your case could not pick up.",
         "Connecting you to a person now.",
@@ -138,7 +192,7 @@ def test_only_1_takes_the_call(client: FlaskClient, dead: FlaskClient, services:
     for app in (client, dead):
         for key in "023*#":
             params = call_params(CallSid=SAMS_LEG, Digits=key)
-            response = signed_post(app, f"/voice/whisper/answer?{OWNER_STEP}", params)
+            response = signed_post(app, f"/voice/whisper/answer?{RING_STEP}", params)
             assert verbs(response.data) == ["Hangup"], key
     record = services.calls.get(CALLER_SID)
     assert record.path == ["incoming"] + ["whisper:sam:declined"] * 5
@@ -147,34 +201,61 @@ def test_only_1_takes_the_call(client: FlaskClient, dead: FlaskClient, services:
 
 def test_without_redis_the_whisper_answer_still_declines(dead: FlaskClient) -> None:
     params = call_params(CallSid=SAMS_LEG, Digits="2")
-    response = signed_post(dead, f"/voice/whisper/answer?{OWNER_STEP}", params)
+    response = signed_post(dead, f"/voice/whisper/answer?{RING_STEP}", params)
     assert verbs(response.data) == ["Hangup"]
 
 
 def test_without_redis_the_whispers_answer_still_says_which_call_it_is(
     dead: FlaskClient,
 ) -> None:
-    response = signed_post(dead, f"/voice/whisper?{OWNER_STEP}", call_params(CallSid=SAMS_LEG))
+    step = f"rep=sam&line=billing&call={CALLER_SID}"
+    response = signed_post(dead, f"/voice/whisper?{step}", call_params(CallSid=SAMS_LEG))
     action = document(response.data).find("Gather").get("action", "")
     query = parse_qs(urlsplit(action).query)
-    assert query == {"case": ["C-1001"], "owner": ["sam"], "call": [CALLER_SID]}
+    assert query == {"rep": ["sam"], "line": ["billing"], "call": [CALLER_SID]}
 
 
 def test_the_whisper_names_the_case_even_when_its_customer_is_not_on_file(
     client: FlaskClient, services: Services
 ) -> None:
     staff(services)
-    case = services.cases.open(STRANGER, "sam", "router")
-    step = f"case={case.reference}&owner=sam&call={CALLER_SID}"
-    response = signed_post(client, f"/voice/whisper?{step}", call_params(CallSid=SAMS_LEG))
-    assert spoken(response.data)[0] == "A caller, about case C 1 0 0 1: router."
+    services.cases.open(STRANGER, "sam", "router")
+    ring_sam(client, From=STRANGER)
+    response = signed_post(client, f"/voice/whisper?{RING_STEP}", call_params(CallSid=SAMS_LEG))
+    assert spoken(response.data) == [
+        "A caller, about case C 1 0 0 1: router.",
+        "Standard customer, for support.",
+        "Press 1 to take the call.",
+    ]
+
+
+def test_the_whisper_says_who_calls_their_tier_and_the_line_they_chose(
+    client: FlaskClient, services: Services
+) -> None:
+    services.customers.save_all([ADA])
+    services.reps.save_all([BEA])
+    services.presence.set("bea", Presence.AVAILABLE)
+    signed_post(client, "/voice/incoming", call_params())
+    response = signed_post(client, "/voice/menu?menu=main", call_params(Digits="1"))
+    number = document(response.data).find("Dial/Number")
+    assert number.text == BEA.endpoint
+    whisper = signed_post(
+        client, number.get("url", "").removeprefix(PUBLIC_BASE_URL), call_params(CallSid=BEAS_LEG)
+    )
+    assert spoken(whisper.data) == [
+        "Ada Lovelace is calling.",
+        "Gold customer, for billing.",
+        "Press 1 to take the call.",
+    ]
 
 
 def test_the_whisper_ends_in_a_hang_up_when_the_rep_presses_nothing(
     client: FlaskClient, services: Services
 ) -> None:
     staff(services)
-    response = signed_post(client, f"/voice/whisper?{OWNER_STEP}", call_params(CallSid=SAMS_LEG))
+    services.cases.open(ADA.phone, "sam", "router")
+    ring_sam(client)
+    response = signed_post(client, f"/voice/whisper?{RING_STEP}", call_params(CallSid=SAMS_LEG))
     assert verbs(response.data) == ["Gather", "Hangup"]
     assert document(response.data).find("Gather").get("numDigits") == "1"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from itertools import count
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -44,25 +45,44 @@ URL_ATTRIBUTES = {
 
 
 def documents(client: FlaskClient, services: Services) -> Iterator[ElementTree.Element]:
-    """One document of each kind the line serves: menus, queues, messages, rings, whispers."""
+    """One document of each kind the line serves: menus, queues, messages, rings, whispers.
+
+    Each call is its own and hangs up after its last step: a rep rung for one is free again
+    for the next.
+    """
     services.customers.save_all([ADA])
     services.reps.save_all([SAM, ALICE])
     services.presence.set("sam", Presence.AVAILABLE)
     services.presence.set("alice", Presence.AVAILABLE)
-    steps = [
-        ("/voice/incoming", {"From": "+14155550999"}),
-        ("/voice/menu?menu=main", {"Digits": "0"}),
-        ("/voice/menu?menu=main", {"Digits": "3", "From": "anonymous"}),
-        ("/voice/menu?menu=tech", {"Digits": "2"}),
-        ("/voice/hold", {"QueuePosition": "2"}),
-        ("/voice/whisper?case=C-1001&owner=sam&call=CA1", {}),
+    calls = [
+        [("/voice/incoming", {"From": "+14155550999"})],
+        [("/voice/menu?menu=main", {"Digits": "0"})],  # a free rep is rung
+        [  # nobody takes billing: the caller waits in line
+            ("/voice/menu?menu=main", {"Digits": "1"}),
+            ("/voice/hold", {"QueuePosition": "2"}),
+        ],
+        [("/voice/menu?menu=main", {"Digits": "3", "From": "anonymous"})],
+        [("/voice/menu?menu=tech", {"Digits": "2"})],
+        [("/voice/whisper?rep=sam&line=support&call=CA1", {})],
     ]
-    for path, form in steps:
-        yield ElementTree.fromstring(signed_post(client, path, call_params(**form)).data)
+    sids = (f"CA{n:032d}" for n in count(1))
+    for steps in calls:
+        yield from one_call(client, next(sids), steps)
     for owner in ("sam", "alice"):
         case = services.cases.open(ADA.phone, owner, "router")
-        yield ElementTree.fromstring(signed_post(client, "/voice/incoming", call_params()).data)
+        yield from one_call(client, next(sids), [("/voice/incoming", {})])
         services.cases.save(case.model_copy(update={"status": CaseStatus.CLOSED}))
+
+
+def one_call(
+    client: FlaskClient, sid: str, steps: list[tuple[str, dict[str, str]]]
+) -> Iterator[ElementTree.Element]:
+    """The documents a call is answered with, step by step; then the caller hangs up."""
+    for path, form in steps:
+        params = call_params(CallSid=sid, **form)
+        yield ElementTree.fromstring(signed_post(client, path, params).data)
+    ended = call_params(CallSid=sid, CallStatus="completed", CallDuration="5")
+    assert signed_post(client, "/voice/status", ended).status_code == 204
 
 
 def test_every_url_given_to_twilio_is_ours_for_the_method_twilio_will_use(

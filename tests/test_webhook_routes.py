@@ -13,13 +13,15 @@ from ivr import create_app
 from ivr.degrade import declared_answer
 from ivr.settings import Settings
 from tests.signing import PUBLIC_BASE_URL, signed_post, twilio_signature
-from tests.webhook_routes import TWILIO_BLUEPRINTS, params_for, twilio_routes
+from tests.webhook_routes import FORMS, QUERIES, TWILIO_BLUEPRINTS, params_for, twilio_routes
 
 
 def test_the_url_map_has_the_twilio_routes(app: Flask) -> None:
     endpoints = {endpoint for endpoint, _ in twilio_routes(app)}
     assert {"voice.incoming", "voice.fallback", "voice.status", "sms.incoming"} <= endpoints
     assert len(endpoints) >= 15
+    # A request written for a route that is gone would test nothing.
+    assert set(QUERIES) | set(FORMS) <= endpoints
 
 
 def test_every_twilio_route_refuses_unsigned_and_forged_requests(app: Flask, redis: Redis) -> None:

@@ -6,13 +6,16 @@ from flask import Flask
 
 from tests.signing import call_params
 
+# Which rep is rung for which caller on which line, as the app writes it into a ring's links.
+RING_STEP = "?rep=sam&line=support&call=CA" + "1" * 32
 # Our own query parameters, as the app writes them into its TwiML links.
 QUERIES = {
     "voice.menu": "?menu=main",
     "voice.case_reference": "?menu=main",
-    "voice.whisper": "?case=C-1001&owner=sam&call=CA" + "1" * 32,
-    "voice.whisper_answer": "?case=C-1001&owner=sam&call=CA" + "1" * 32,
-    "voice.owner_result": "?case=C-1001&owner=sam&call=CA" + "1" * 32,
+    "voice.whisper": RING_STEP,
+    "voice.whisper_answer": RING_STEP,
+    "voice.ring_result": RING_STEP,
+    "voice.connect": RING_STEP,
     "voice.queue_result": "?queue=support",
     "voice.voicemail_recorded": "?by=2026-11-25T12:00:00%2B00:00",
 }
@@ -21,7 +24,7 @@ FORMS = {
     "voice.menu": {"Digits": "1"},
     "voice.case_reference": {"Digits": "1001#"},
     "voice.whisper_answer": {"Digits": "1"},
-    "voice.owner_result": {"DialCallStatus": "completed", "DialBridged": "true"},
+    "voice.ring_result": {"DialCallStatus": "completed", "DialBridged": "true"},
     "voice.queue_result": {"QueueResult": "leave", "QueueTime": "30"},
     "voice.hold": {"QueuePosition": "2"},
     "voice.hold_choice": {"Digits": "1"},

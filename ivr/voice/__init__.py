@@ -13,9 +13,16 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 
 # The views register themselves on `bp` when their modules are imported.
 from ivr.degrade import answer_anyway  # noqa: E402
-from ivr.voice import arrival, case_owner, case_status, queueing, reports, voicemail  # noqa: E402
+from ivr.voice import (  # noqa: E402
+    arrival,
+    case_status,
+    connecting,
+    queueing,
+    reports,
+    voicemail,
+)
 from ivr.voice.answers import to_a_person_now  # noqa: E402
 
 answer_anyway(bp, last_resort=to_a_person_now)
 
-__all__ = ["arrival", "bp", "case_owner", "case_status", "queueing", "reports", "voicemail"]
+__all__ = ["arrival", "bp", "case_status", "connecting", "queueing", "reports", "voicemail"]

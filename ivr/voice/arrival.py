@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from flask import Response
+from redis.client import Pipeline
 from twilio.twiml.voice_response import VoiceResponse
 
 from callflows import (
@@ -20,8 +22,12 @@ from callflows import (
     render,
 )
 from callflows.navigate import Chosen, ToAPerson, TryAgain, answer
+from callflows.promises import spoken_time
 from crm import call_steps
+from crm.calls import START_CALL
+from crm.directory import Caller
 from crm.models import CallRecord, utcnow
+from crm.scripts import run_scripts
 from ivr.degrade import degrades_to
 from ivr.links import link
 from ivr.services_access import services
@@ -29,11 +35,11 @@ from ivr.signing import twilio_signed
 from ivr.twiml import twiml
 from ivr.voice import bp
 from ivr.voice.answers import current_call, enqueue, to_a_person_now, voicemail
-from ivr.voice.case_owner import to_case_owner
 from ivr.voice.case_status import case_status
+from ivr.voice.connecting import answer_placement, line_called, rep_name, tier_floor, to_line
 from ivr.webhooks import MenuAnswer, MenuStep, TwilioCall, form, query
 from queues import lines
-from queues.fast_track import owner_route
+from queues.router import Arrival, Offered, Router
 
 log = logging.getLogger(__name__)
 
@@ -57,22 +63,59 @@ def closed_message() -> str:
 @twilio_signed
 @degrades_to(closed_or_person)
 def incoming() -> Response:
-    """A new call: recognise the caller, then the fast track, the menu, or after-hours voicemail."""
+    """A new call: after hours a message; a caller with an open case straight to its owner (or
+    in line for them); everyone else the menu. One Redis round trip: who is calling, their
+    place if they have an open case, and the call logged, together."""
     call = current_call()
     record = CallRecord(
         call_sid=call.call_sid, from_number=call.from_number, caller_id=call.caller_id, to=call.to
     )
-    caller = services().directory.receive(record, services().calls, first_step=call_steps.INCOMING)
     flow = services().flow
-    name = render.first_name(caller.customer.name) if caller.customer else None
-    greeting = flow.greeting_for(name)
     now = utcnow()
-    if not flow.is_open(now):
-        return twiml(voicemail(now, greeting, closed_message()))
-    route = owner_route(caller)
-    if route is not None:
-        return twiml(to_case_owner(call, route, greeting, now))
-    return twiml(render.menu(flow, flow.start, link("voice.menu", menu=flow.start), [greeting]))
+    if not flow.is_open(now) or call.from_number is None:
+        caller = services().directory.receive(
+            record, services().calls, first_step=call_steps.INCOMING
+        )
+        greeting = flow.greeting_for(first_name_of(caller))
+        if not flow.is_open(now):
+            return twiml(voicemail(now, greeting, closed_message()))
+        return twiml(render.menu(flow, flow.start, link("voice.menu", menu=flow.start), [greeting]))
+    caller, arrival = arrive(call, record)
+    greeting = flow.greeting_for(first_name_of(caller))
+    if arrival.placement is None:
+        return twiml(render.menu(flow, flow.start, link("voice.menu", menu=flow.start), [greeting]))
+    case = caller.open_cases[-1]
+    owner = caller.owner_of(case).rep
+    promised = spoken_time(case.promised_by, now, flow) if case.promised_by else None
+    about = prompts.open_case_on_arrival(case.subject, case.status.value, promised)
+    placement = arrival.placement
+    if isinstance(placement, Offered) and placement.rep.id == case.owner:
+        before = [greeting, about, prompts.connecting_to_owner(rep_name(owner))]
+    else:
+        before = [greeting, about, prompts.owner_not_free(rep_name(owner)), prompts.CONNECTING]
+    return twiml(answer_placement(call, arrival.line, placement, before))
+
+
+def arrive(call: TwilioCall, record: CallRecord) -> tuple[Caller, Arrival]:
+    """Identify a known number's caller, place them if they have an open case, log the call."""
+    phone = cast(str, call.from_number)
+
+    def build(pipe: Pipeline) -> None:
+        services().router.queue_arrive(
+            pipe, call.call_sid, phone, line_called(call), tier_floor(call)
+        )
+        services().calls.queue_start(pipe, record, call_steps.INCOMING)
+
+    arrived, _ = run_scripts(
+        services().redis, build, [*services().router.script.scripts(), START_CALL]
+    )
+    arrival = Router.arrival(arrived)
+    return services().directory.caller_from(phone, arrival.found), arrival
+
+
+def first_name_of(caller: Caller) -> str | None:
+    """The caller's first name, if caller ID matched a customer."""
+    return render.first_name(caller.customer.name) if caller.customer else None
 
 
 @bp.post("/person")
@@ -80,7 +123,8 @@ def incoming() -> Response:
 @degrades_to(to_a_person_now)
 def person() -> Response:
     """Put the caller through to the next free person (where a document sends them)."""
-    return twiml(enqueue(lines.SUPPORT, prompts.CONNECTING))
+    call = current_call()
+    return twiml(to_line(call, line_called(call), [prompts.CONNECTING]))
 
 
 @bp.post("/fallback")
@@ -122,37 +166,41 @@ def menu_reply(
         case ToAPerson():
             if log_steps:
                 services().calls.record_step(call.call_sid, call_steps.menu_missed_twice(step.menu))
-            return enqueue(lines.SUPPORT, prompts.TO_A_PERSON)
+            return person_or_queue(call, lines.SUPPORT, prompts.TO_A_PERSON, log_steps)
         case Chosen(option=option, answer=chosen):
             if not log_steps:
-                return perform(call, step.menu, option, cases_reachable=False)
+                return perform(call, step.menu, option, online=False)
             services().calls.record_step(
                 call.call_sid,
                 call_steps.menu_choice(step.menu, option.action),
                 {f"menu.{step.menu}": chosen},
             )
-            return perform(call, step.menu, option, cases_reachable=True)
+            return perform(call, step.menu, option, online=True)
     raise TypeError(f"unhandled menu decision {decision!r}")
 
 
-def perform(
-    call: TwilioCall, menu_name: str, option: Option, cases_reachable: bool
-) -> VoiceResponse:
-    """Carry out a chosen menu option; without the case store, a case lookup goes to a person."""
+def person_or_queue(call: TwilioCall, line: str, sentence: str, online: bool) -> VoiceResponse:
+    """Ring a free rep of `line` at once or wait in it; without Redis, Twilio's queue alone."""
+    return to_line(call, line, [sentence]) if online else enqueue(line, sentence)
+
+
+def perform(call: TwilioCall, menu_name: str, option: Option, online: bool) -> VoiceResponse:
+    """Carry out a chosen menu option; without Redis (`online` off) the line is Twilio's alone
+    and a case lookup goes to a person."""
     flow = services().flow
     match option:
         case PersonOption(queue=queue):
-            return enqueue(queue or lines.SUPPORT, prompts.CONNECTING)
+            return person_or_queue(call, queue or line_called(call), prompts.CONNECTING, online)
         case QueueOption(queue=queue):
-            return enqueue(queue, prompts.CONNECTING)
+            return person_or_queue(call, queue, prompts.CONNECTING, online)
         case MenuOption(menu=submenu):
             return render.menu(flow, submenu, link("voice.menu", menu=submenu))
         case CaseStatusOption():
-            if cases_reachable:
+            if online:
                 return case_status(call, menu_name)
             return enqueue(lines.SUPPORT, prompts.TO_A_PERSON)
         case ManagerOption():
-            return enqueue(lines.MANAGERS, prompts.CONNECTING_MANAGER)
+            return person_or_queue(call, lines.MANAGERS, prompts.CONNECTING_MANAGER, online)
         case VoicemailOption():
             return voicemail(utcnow())
         case RepeatOption():

@@ -16,7 +16,7 @@ from ivr.signing import twilio_signed
 from ivr.twiml import twiml
 from ivr.voice import bp
 from ivr.voice.answers import current_call, enqueue
-from ivr.voice.case_owner import owner_name
+from ivr.voice.connecting import rep_name
 from ivr.webhooks import MenuAnswer, MenuStep, TwilioCall, form, query
 from queues import lines
 
@@ -82,5 +82,5 @@ def read_typed_case(call: TwilioCall, reference: str, menu_name: str) -> VoiceRe
 def status_of(case: Case, owner: Rep | None) -> str:
     """One of the caller's own cases as a sentence: reference, subject, status, owner."""
     return prompts.case_status(
-        render.spelled(case.reference), case.subject, case.status.value, owner_name(owner)
+        render.spelled(case.reference), case.subject, case.status.value, rep_name(owner)
     )

@@ -29,8 +29,14 @@ def hold_in_twilio_order() -> Response:
 @twilio_signed
 @degrades_to(hold_in_twilio_order)
 def hold() -> Response:
-    """The hold step, replayed while the caller waits: place in line and the message offer."""
-    return hold_in_twilio_order()
+    """The hold step, replayed while the caller waits: their place in our order (not Twilio's
+    first-in, first-out one) and the message offer."""
+    standing = services().router.hold(current_call().call_sid)
+    return twiml(
+        render.hold(
+            services().flow, standing.position, link("voice.hold_choice"), standing.expected_seconds
+        )
+    )
 
 
 def hold_choice_answer() -> Response:
@@ -55,13 +61,20 @@ def after_the_wait() -> Response:
     return twiml(voicemail(utcnow()))
 
 
+# QueueResult when our REST redirect took the caller out of the queue to ring a rep.
+MOVED_TO_A_REP = frozenset({"redirected", "redirected-from-bridged"})
+
+
 @bp.post("/queue-result")
 @twilio_signed
 @degrades_to(after_the_wait)
 def queue_result() -> Response:
-    """The caller left a queue: talked to someone, chose a message, or the queue failed them."""
+    """The caller left a queue: moved to a rep (by REST), chose a message, hung up, or the queue
+    failed them. Only a caller moved to a rep is still routed; anyone else leaves our line."""
     call = current_call()
     exit_ = form(QueueExit)
+    if exit_.result not in MOVED_TO_A_REP:
+        services().router.release(call.call_sid, call.from_number)
     services().calls.record_step(
         call.call_sid,
         call_steps.queue_result(exit_.result),

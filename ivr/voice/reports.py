@@ -57,12 +57,20 @@ def transcription() -> Response:
     )
 
 
+# Twilio's final call statuses: the caller is gone.
+ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+
 @bp.post("/status")
 @twilio_signed
 @degrades_to(not_stored)
 def status() -> Response:
-    """Twilio's call status callback: the call's outcome goes into its log."""
+    """Twilio's call status callback: the call's outcome goes into its log, and a caller whose
+    call ended leaves the line (if anything before missed it), freeing a rep rung for them."""
     report = form(CallStatusReport)
+    if report.status in ENDED:
+        call = current_call()
+        services().router.release(call.call_sid, call.from_number)
     return keep(
         call_steps.call_status(report.status),
         {OUTCOME: report.status, "duration": str(report.duration)},

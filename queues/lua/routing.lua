@@ -1,34 +1,45 @@
 -- The routing line and rep presence: every change is one atomic step, so two web processes
 -- and a worker racing can never give one caller to two reps or two callers to one rep.
+-- Sent with crm's who_is_calling.lua in front of it.
 --
 -- KEYS[1] presence hash (rep -> state)       KEYS[2] presence-since hash (rep -> epoch)
 -- KEYS[3] offers hash (rep -> CallSid)         KEYS[4] wrap-up ends zset (rep -> epoch)
 -- KEYS[5] owner-wait ends zset (sid -> epoch)  KEYS[6] events stream
--- KEYS[7 .. 6+n] each line's waiting zset, KEYS[7+n .. 6+2n] each line's available reps zset
--- ARGV[1] command, ARGV[2] now (epoch seconds), ARGV[3] prefix of waiting-caller hashes,
--- ARGV[4] prefix of owner lines, ARGV[5] prefix of a rep's lines set, ARGV[6] prefix of
--- rejoin keys, ARGV[7] n, ARGV[8 .. 7+n] line names; the command's own arguments follow.
+-- Then per line, n keys each: KEYS[7 .. 6+n] its waiting callers (zset), KEYS[7+n .. 6+2n]
+-- its available reps (zset, by idle since), KEYS[7+2n .. 6+3n] its reps on duty (available,
+-- offered, busy or wrap-up; a set), KEYS[7+3n .. 6+4n] its latest conversations' lengths (list)
+-- ARGV[1] command, ARGV[2] now (epoch seconds), then the prefixes of: ARGV[3] waiting-caller
+-- hashes, ARGV[4] owner lines, ARGV[5] reps (JSON; `<prefix><id>:lines` is a rep's lines),
+-- ARGV[6] rejoin keys, ARGV[7] customers, ARGV[8] cases, ARGV[9] a caller's open cases;
+-- ARGV[10] n, ARGV[11 .. 10+n] line names; the command's own arguments follow.
 -- Keys of callers and reps are built here from prefixes, so this needs a single Redis (or
 -- all of one line's keys in one hash slot).
 
 local presence, since, offers, wrap_ends, owner_ends, events = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local command, now = ARGV[1], tonumber(ARGV[2])
-local waiting_prefix, owner_prefix, lines_prefix, rejoin_prefix = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local n = tonumber(ARGV[7])
-local line_key, available_key = {}, {}
+local waiting_prefix, owner_prefix, rep_prefix, rejoin_prefix = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local customer_prefix, case_prefix, open_cases_prefix = ARGV[7], ARGV[8], ARGV[9]
+local n = tonumber(ARGV[10])
+local line_key, available_key, duty_key, handled_key = {}, {}, {}, {}
 for i = 1, n do
-  line_key[ARGV[7 + i]] = KEYS[6 + i]
-  available_key[ARGV[7 + i]] = KEYS[6 + n + i]
+  line_key[ARGV[10 + i]] = KEYS[6 + i]
+  available_key[ARGV[10 + i]] = KEYS[6 + n + i]
+  duty_key[ARGV[10 + i]] = KEYS[6 + 2 * n + i]
+  handled_key[ARGV[10 + i]] = KEYS[6 + 3 * n + i]
 end
+local HANDLED_KEPT = 50  -- conversations the expected wait is averaged over
+local ON_DUTY = {available = true, offered = true, busy = true, ['wrap-up'] = true}
 local args = {}
-for i = 8 + n, #ARGV do args[#args + 1] = ARGV[i] end
+for i = 11 + n, #ARGV do args[#args + 1] = ARGV[i] end
+local TIER_RANK = {standard = 1, silver = 2, gold = 3}
+local TIERS = {'standard', 'silver', 'gold'}
 
 local function log(kind, sid, rep, extra)
   redis.call('XADD', events, 'MAXLEN', '~', 1000000, '*', 'event', kind, 'call_sid', sid or '', 'rep', rep or '', 'detail', extra or '')
 end
 
 local function rep_lines(rep)
-  return redis.call('SMEMBERS', lines_prefix .. rep .. ':lines')
+  return redis.call('SMEMBERS', rep_prefix .. rep .. ':lines')
 end
 
 local function set_state(rep, state)
@@ -40,6 +51,11 @@ local function set_state(rep, state)
         redis.call('ZADD', available_key[line], now, rep)
       else
         redis.call('ZREM', available_key[line], rep)
+      end
+      if ON_DUTY[state] then
+        redis.call('SADD', duty_key[line], rep)
+      else
+        redis.call('SREM', duty_key[line], rep)
       end
     end
   end
@@ -64,7 +80,7 @@ local function offer(rep, sid)
   redis.call('HSET', entry_key(sid), 'state', 'offered', 'rep', rep)
   redis.call('HINCRBY', entry_key(sid), 'offers', 1)
   log('route.offered', sid, rep)
-  return {'offered', rep}
+  return {'offered', rep, redis.call('GET', rep_prefix .. rep)}
 end
 
 -- The caller's place in our order: first among their owner's callers, or in their line.
@@ -106,16 +122,31 @@ local function available_rep(line, skip)
   return nil
 end
 
--- place SID LINE SCORE OWNER OWNER_WAIT_UNTIL PHONE SKIP_REP TIER TTL
+-- The caller's tier: their spend's (thresholds SILVER, GOLD), or the number's if higher.
+local function tier_of(phone, floor, silver, gold)
+  local tier = floor
+  local customer = phone ~= '' and redis.call('GET', customer_prefix .. phone)
+  if customer then
+    local spend = tonumber(cjson.decode(customer)['spend']) or 0
+    local earned = 'standard'
+    if spend >= tonumber(gold) then earned = 'gold' elseif spend >= tonumber(silver) then earned = 'silver' end
+    if TIER_RANK[earned] > TIER_RANK[tier] then tier = earned end
+  end
+  return tier
+end
+
 -- A caller who needs a person: their owner if free, else anyone free on the line, else they
 -- wait (for their owner first while the owner may soon be free). A caller already listed
 -- keeps the score they had: a retried webhook or a declined ring never costs their place.
-local function place()
-  local sid, line, score, owner, owner_until, phone, skip, tier, ttl = unpack(args)
+-- `scores` are the caller's score by tier, without and with an open case (six values).
+-- Returns {'offered', rep, rep JSON} or {'waiting', position}.
+local function place(sid, line, owner, owner_until, phone, skip, floor, ttl, silver, gold, scores, case)
   local entry = entry_key(sid)
   local state, rep = unpack(redis.call('HMGET', entry, 'state', 'rep'))
-  if state == 'offered' then return {'offered', rep} end
-  if state == 'waiting' or state == 'owner' then return {'waiting', tostring(position(sid))} end
+  if state == 'offered' then return {'offered', rep, redis.call('GET', rep_prefix .. rep)} end
+  if state == 'waiting' or state == 'owner' then return {'waiting', position(sid)} end
+  local tier = tier_of(phone, floor, silver, gold)
+  local score = scores[TIER_RANK[tier] + (owner ~= '' and 3 or 0)]
   if redis.call('EXISTS', entry) == 1 then
     score = redis.call('HGET', entry, 'score')
   elseif phone ~= '' then
@@ -128,6 +159,7 @@ local function place()
   end
   redis.call('HSET', entry, 'line', line, 'score', score, 'owner', owner, 'phone', phone, 'tier', tier)
   redis.call('HSETNX', entry, 'arrived', now)
+  if case then redis.call('HSET', entry, 'case', case) end
   redis.call('EXPIRE', entry, ttl)
   promote()
   if owner ~= '' and owner ~= skip then
@@ -138,7 +170,7 @@ local function place()
       redis.call('ZADD', owner_prefix .. owner, score, sid)
       redis.call('ZADD', owner_ends, owner_until, sid)
       log('route.waiting-for-owner', sid, owner)
-      return {'waiting', tostring(position(sid))}
+      return {'waiting', position(sid)}
     end
   end
   redis.call('HSET', entry, 'owner', '')
@@ -147,10 +179,29 @@ local function place()
   redis.call('HSET', entry, 'state', 'waiting', 'rep', '')
   redis.call('ZADD', line_key[line], score, sid)
   log('route.waiting', sid, '', line)
-  return {'waiting', tostring(position(sid))}
+  return {'waiting', position(sid)}
+end
+
+-- place SID LINE OWNER OWNER_WAIT_UNTIL PHONE SKIP_REP TIER_FLOOR TTL SILVER GOLD SCORES*6
+local function place_command()
+  return place(args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], {unpack(args, 11, 16)})
+end
+
+-- arrive SID PHONE LINE TIER_FLOOR OWNER_WAIT_UNTIL TTL SILVER GOLD SCORES*6
+-- A new call, in one step: who is calling and, for a caller with an open case, their place
+-- (their owner first; the case's line if it has one). Returns {who_is_calling, placement,
+-- line}; the placement is empty for a caller without an open case.
+local function arrive()
+  local sid, phone, line, floor, owner_until, ttl, silver, gold = unpack(args, 1, 8)
+  local found, newest = who_is_calling(customer_prefix .. phone, open_cases_prefix .. phone, presence, case_prefix, rep_prefix)
+  if newest == nil then return {found, {}, line} end
+  if line_key[newest['category']] and newest['category'] ~= 'managers' then line = newest['category'] end
+  local placed = place(sid, line, newest['owner'], owner_until, phone, '', floor, ttl, silver, gold, {unpack(args, 9, 14)}, newest['reference'])
+  return {found, placed, line}
 end
 
 -- claim REP: the best waiting caller for a free rep (their own case callers first).
+-- Returns {CallSid, line} of the caller now offered to them, or nil.
 local function claim()
   local rep = args[1]
   promote()
@@ -158,7 +209,7 @@ local function claim()
   local mine = redis.call('ZRANGE', owner_prefix .. rep, 0, 0)
   if mine[1] then
     offer(rep, mine[1])
-    return mine[1]
+    return {mine[1], redis.call('HGET', entry_key(mine[1]), 'line')}
   end
   local best, best_score
   for _, line in ipairs(rep_lines(rep)) do
@@ -171,7 +222,7 @@ local function claim()
   end
   if best then
     offer(rep, best)
-    return best
+    return {best, redis.call('HGET', entry_key(best), 'line')}
   end
   return false
 end
@@ -194,9 +245,11 @@ local function set_presence()
   return {'set', current or 'offline'}
 end
 
--- release SID: the caller is gone; a rep they were ringing goes back to available.
+-- release SID PHONE REJOIN_TTL WRAP_UNTIL: the caller is gone (hung up, left for a message).
+-- A rep their call was ringing is available again; a rep talking to them wraps up.
+-- Returns the rep now available, if any.
 local function release()
-  local sid, phone, rejoin_ttl = unpack(args)
+  local sid, phone, rejoin_ttl, wrap_until = unpack(args)
   local entry = entry_key(sid)
   local state, rep, line, score = unpack(redis.call('HMGET', entry, 'state', 'rep', 'line', 'score'))
   if not state then return false end
@@ -207,12 +260,16 @@ local function release()
     redis.call('EXPIRE', rejoin_prefix .. phone, rejoin_ttl)
   end
   log('route.left', sid, rep or '', state)
-  if state == 'offered' and rep and redis.call('HGET', offers, rep) == sid then
-    redis.call('HDEL', offers, rep)
-    if redis.call('HGET', presence, rep) == 'offered' then
-      set_state(rep, 'available')
-      return rep
-    end
+  if state ~= 'offered' or not rep or redis.call('HGET', offers, rep) ~= sid then return false end
+  redis.call('HDEL', offers, rep)
+  local rep_state = redis.call('HGET', presence, rep)
+  if rep_state == 'offered' then
+    set_state(rep, 'available')
+    return rep
+  end
+  if rep_state == 'busy' then
+    set_state(rep, 'wrap-up')
+    redis.call('ZADD', wrap_ends, wrap_until, rep)
   end
   return false
 end
@@ -222,7 +279,9 @@ local function missed()
   local sid, rep = unpack(args)
   if redis.call('HGET', offers, rep) == sid then
     redis.call('HDEL', offers, rep)
-    if redis.call('HGET', presence, rep) == 'offered' then set_state(rep, 'missed') end
+    -- Rung and never connected (even after pressing 1 and dropping): out of rotation.
+    local rep_state = redis.call('HGET', presence, rep)
+    if rep_state == 'offered' or rep_state == 'busy' then set_state(rep, 'missed') end
   end
   local entry = entry_key(sid)
   if redis.call('HGET', entry, 'state') == 'offered' and redis.call('HGET', entry, 'rep') == rep then
@@ -242,9 +301,9 @@ local function accepted()
   return 1
 end
 
--- finished SID REP WRAP_UNTIL HANDLED_KEY: the conversation is over: wrap-up, the caller done.
+-- finished SID REP WRAP_UNTIL LINE SECONDS: the conversation is over: wrap-up, the caller done.
 local function finished()
-  local sid, rep, wrap_until, handled_key, seconds = unpack(args)
+  local sid, rep, wrap_until, line, seconds = unpack(args)
   local entry = entry_key(sid)
   unlist(sid)
   redis.call('DEL', entry)
@@ -252,8 +311,10 @@ local function finished()
   redis.call('HDEL', offers, rep)
   set_state(rep, 'wrap-up')
   redis.call('ZADD', wrap_ends, wrap_until, rep)
-  redis.call('LPUSH', handled_key, seconds)
-  redis.call('LTRIM', handled_key, 0, 49)
+  if handled_key[line] then
+    redis.call('LPUSH', handled_key[line], seconds)
+    redis.call('LTRIM', handled_key[line], 0, HANDLED_KEPT - 1)
+  end
   log('route.finished', sid, rep, seconds)
   return 1
 end
@@ -272,9 +333,20 @@ local function wrap_ups()
   return freed
 end
 
+-- hold SID: what the hold step tells a waiting caller: {position, reps on duty for their
+-- line, total seconds and count of the line's latest conversations}.
+local function hold()
+  local sid = args[1]
+  local line = redis.call('HGET', entry_key(sid), 'line')
+  if not line or not line_key[line] then return {0, 0, 0, 0} end
+  local total, handled = 0, redis.call('LRANGE', handled_key[line], 0, -1)
+  for _, seconds in ipairs(handled) do total = total + tonumber(seconds) end
+  return {position(sid), redis.call('SCARD', duty_key[line]), total, #handled}
+end
+
 local commands = {
-  place = place, claim = claim, presence = set_presence, release = release, missed = missed,
+  place = place_command, arrive = arrive, claim = claim, presence = set_presence, release = release, missed = missed,
   accepted = accepted, finished = finished, ['wrap-ups'] = wrap_ups, promote = promote,
-  position = function() return position(args[1]) end,
+  position = function() return position(args[1]) end, hold = hold,
 }
 return commands[command]()

@@ -1,0 +1,52 @@
+"""Reps and their presence: who is on the floor, and a rep making themselves (un)available."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+from pydantic import BaseModel, ConfigDict
+
+from crm.models import Presence
+from crm.reps import UnknownRep
+from ivr.api import bp
+from ivr.api.auth import body, error
+from ivr.services_access import services
+from queues.presence import PresenceRefused
+
+
+class PresenceChange(BaseModel):
+    """`{"presence": "available"}`: the state a rep sets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    presence: Presence
+
+
+@bp.get("/reps")
+def list_reps() -> Response:
+    """Every rep with their role, lines and presence."""
+    states = services().presence.states()
+    return jsonify(
+        reps=[
+            {
+                "id": rep.id,
+                "name": rep.name,
+                "role": rep.role.value,
+                "lines": list(rep.lines),
+                "presence": states[rep.id].value,
+            }
+            for rep in services().reps.all()
+        ]
+    )
+
+
+@bp.post("/reps/<rep_id>/presence")
+def set_presence(rep_id: str) -> Response:
+    """Set a rep's presence: 404 for nobody, 400 for no such state, 409 when not allowed now."""
+    change = body(PresenceChange)
+    try:
+        previous = services().presence.set(rep_id, change.presence)
+    except UnknownRep as exc:
+        return error(404, str(exc))
+    except PresenceRefused as exc:
+        return error(409, str(exc))
+    return jsonify(id=rep_id, presence=change.presence.value, previous=previous.value)
