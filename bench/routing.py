@@ -228,7 +228,6 @@ def seed(floor: Floor, count: int) -> None:
     for start in range(0, count, SEED_BATCH):
         callers = [floor.new_caller() for _ in range(min(SEED_BATCH, count - start))]
         arrivals = [now - floor.rng.uniform(0, SEED_ARRIVALS_SECONDS) for _ in callers]
-
         build = partial(queue_seeds, floor, callers, arrivals)
         results = run_scripts(floor.redis, build, floor.seeder.script.scripts())
         if any(not isinstance(Router.placement(result), Waiting) for result in results):
@@ -258,9 +257,10 @@ def timed(redis: Redis, samples: Samples, call: Callable[[], Any]) -> Any:
     result = call()
     samples.call.append((time.perf_counter_ns() - start) / 1000)
     stats = redis.info("commandstats")
-    samples.in_redis.append(
-        sum(stats[name]["usec"] for name in SCRIPT_STATS if name in stats)  # one call of these
-    )
+    runs = [stats[name] for name in SCRIPT_STATS if name in stats]
+    if sum(run["calls"] for run in runs) != 1:
+        raise RuntimeError(f"expected one script run per routing call, Redis counted {runs}")
+    samples.in_redis.append(sum(run["usec"] for run in runs))
     return result
 
 
@@ -385,10 +385,8 @@ def print_decisions(rows: dict[int, Figures], ops: int) -> None:
         for decision, figures in rows[size].items():
             cells = "".join(f"{growth(figures[v], first[decision][v]):>14}" for v in views)
             print(f"{label:>9}  {decision:<9}{cells}")
-    print(
-        "goal: logarithmic or better in the callers waiting; a ratio near 1-2 is fine,"
-        " linear would be ~100 at 100k/1k"
-    )
+    print("goal: logarithmic or better in the callers waiting: a ratio near 1-2 is fine;")
+    print("a decision linear in the line would be ~10 at 10k/1k and ~100 at 100k/1k")
 
 
 # ----- part 2: a free rep to the REST redirect -----
@@ -433,7 +431,7 @@ def first_in_line(router: Router, call_sid: str) -> bool:
 
 def rep_to_redirect(directory: Path, rounds: int) -> list[float]:
     """Part 2: milliseconds from a rep set available to the REST redirect of the waiting call,
-    one round more than asked: the first is cold (the app's first REST request connects).
+    one round more than asked: the first, cold (the process's first call, REST request, ...).
 
     The app, the simulator and the dispatcher run as `tests.conftest.running_line` runs them
     (imported, so the benchmark serves the app exactly as the tests do).
@@ -504,7 +502,7 @@ def main() -> None:
         f" median {median:.1f} ms, p99 {p99:.1f} ms"
         f" (slowest: round {slowest + 1}, {samples[slowest]:.1f} ms)"
     )
-    print(f"first round, not counted (the app's first REST request connects): {cold:.1f} ms")
+    print(f"first round (cold), not counted: {cold:.1f} ms")
     print("goal: under 2000 ms; aim: under 200 ms")
 
 

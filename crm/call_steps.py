@@ -10,6 +10,7 @@ CASE_REFERENCE = "case-reference"
 VOICEMAIL = "voicemail"
 RECORDING = "recording"
 TRANSCRIPTION = "transcription"
+NO_MANAGER = "no-manager"
 
 
 def menu_choice(menu: str, action: str) -> str:
@@ -45,3 +46,8 @@ def queue_result(result: str) -> str:
 def call_status(status: str) -> str:
     """Twilio's call status callback."""
     return f"status:{status}"
+
+
+def escalated(rep_id: str) -> str:
+    """A rep handed the caller up to a manager."""
+    return f"escalated-by:{rep_id}"

@@ -74,6 +74,11 @@ class Keys:
         """Sorted set: callers waiting for their owner, by the epoch second that wait ends."""
         return f"{self.prefix}line:owner-wait-ends"
 
+    @property
+    def manager_wait_ends(self) -> str:
+        """Sorted set: callers for a manager, by the epoch second voicemail is offered instead."""
+        return f"{self.prefix}line:manager-wait-ends"
+
     def waiting(self, call_sid: str) -> str:
         """Hash: one routed caller's line, score, owner, state and the rep offered."""
         return f"{self.prefix}waiting:{call_sid}"

@@ -17,21 +17,35 @@ from queues.router import Claim
 log = logging.getLogger(__name__)
 
 
+def move_call(app: Flask, call_sid: str, endpoint: str, **params: str) -> bool:
+    """Move a live call to our step `endpoint` (Twilio's REST call update); False if it ended."""
+    with app.app_context():
+        url = link(endpoint, **params)
+    try:
+        app.extensions[EXTENSION].twilio.calls(call_sid).update(url=url, method="POST")
+    except TwilioRestException as exc:  # the call ended (404, or no longer in progress)
+        log.info("cannot move call %s: %s", call_sid, exc.msg)
+        return False
+    return True
+
+
+def connect(app: Flask, claim: Claim) -> bool:
+    """Have a claimed caller ring the rep claimed for them."""
+    return move_call(
+        app, claim.call_sid, "voice.connect", rep=claim.rep_id, line=claim.line, call=claim.call_sid
+    )
+
+
 def dispatcher(app: Flask) -> Dispatcher:
     """A dispatcher for `app`'s line that rings claimed callers through Twilio's REST API."""
     services = app.extensions[EXTENSION]
-
-    def connect(claim: Claim) -> bool:
-        with app.app_context():
-            url = link("voice.connect", rep=claim.rep_id, line=claim.line, call=claim.call_sid)
-        try:
-            services.twilio.calls(claim.call_sid).update(url=url, method="POST")
-        except TwilioRestException as exc:  # the call ended (404, or no longer in progress)
-            log.info("cannot move call %s: %s", claim.call_sid, exc.msg)
-            return False
-        return True
-
-    return Dispatcher(services.router, services.blocking_redis, services.keys, connect)
+    return Dispatcher(
+        services.router,
+        services.blocking_redis,
+        services.keys,
+        connect=lambda claim: connect(app, claim),
+        no_manager=lambda call_sid: move_call(app, call_sid, "voice.no_manager"),
+    )
 
 
 class Running:

@@ -144,6 +144,13 @@ class RingStep(Webhook):
     call: str = Field(min_length=2, max_length=64, description="the caller's CallSid")
 
 
+class Escalation(Webhook):
+    """Who handed a caller up to a manager, and why (our own link's query)."""
+
+    by: str = Field(min_length=1, max_length=64)
+    reason: str = Field(default="", max_length=500)
+
+
 class QueueStep(Webhook):
     """Which of our lines a queue result is about."""
 

@@ -2,9 +2,10 @@
 that caller's call to ring them, within moments rather than at the next turn of hold music.
 
 A rep becomes free by a presence change, a ring whose caller left, or the end of a wrap-up;
-those push a wake onto a Redis list the dispatcher blocks on. Wrap-ups and waits for a case
-owner end with time, so every turn (at most `tick_seconds` apart) also ends those that are
-due and looks at every line where callers wait. Several dispatchers (one per worker) may run:
+those push a wake onto a Redis list the dispatcher blocks on. Wrap-ups, waits for a case
+owner and waits for a manager end with time, so every turn (at most `tick_seconds` apart) also
+ends those that are due (a caller no manager took is offered the managers' voicemail) and
+looks at every line where callers wait. Several dispatchers (one per worker) may run:
 each claim is atomic, so they never hand one caller to two reps.
 """
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # Moves a claimed caller's call to ring the rep; False when the call is gone.
 Connect = Callable[[Claim], bool]
+# Moves a caller for whom no manager came in time to the managers' voicemail.
+NoManager = Callable[[str], object]
 TICK_SECONDS = 0.5
 # How many wakes one turn takes off the list at most (the rest wait for the next turn).
 WAKES_PER_TURN = 500
@@ -38,12 +41,14 @@ class Dispatcher:
         redis: Redis,
         keys: Keys,
         connect: Connect,
+        no_manager: NoManager,
         tick_seconds: float = TICK_SECONDS,
     ) -> None:
         self._router = router
         self._redis = redis
         self._keys = keys
         self._connect = connect
+        self._no_manager = no_manager
         self._tick_seconds = tick_seconds
 
     def turn(self) -> int:
@@ -54,6 +59,8 @@ class Dispatcher:
         woken = self._wakes()
         freed = self._router.end_wrap_ups()
         self._router.end_owner_waits()
+        for call_sid in self._router.overdue_for_a_manager():
+            self._no_manager(call_sid)
         candidates = dict.fromkeys([*woken, *freed, *self._router.free_reps_with_callers()])
         candidates.pop("", None)
         return sum(self._serve(rep_id) for rep_id in candidates)

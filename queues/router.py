@@ -32,6 +32,7 @@ class Policy(Protocol):
     """What routing reads of the flow's `routing` section."""
 
     owner_wait_seconds: int
+    manager_wait_seconds: int
     wrap_up_seconds: int
     rejoin_seconds: int
 
@@ -70,6 +71,14 @@ class Waiting:
 
 
 Placement = Offered | Waiting
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A rep could not take a caller: `taken` (by `detail`), `gone`, or `busy` (the rep)."""
+
+    reason: str
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -155,6 +164,7 @@ class Router:
             caller.tier,
             ENTRY_TTL_SECONDS,
             *self._tiering(now),
+            now + self._policy.manager_wait_seconds,
         )
 
     def queue_arrive(self, pipe: Pipeline, call_sid: str, phone: str, line: str, tier: str) -> None:
@@ -215,6 +225,40 @@ class Router:
                 reps.update(dict.fromkeys(available))
         return list(reps)
 
+    def now(self) -> float:
+        """The router's clock (epoch seconds): what entries' times are measured against."""
+        return self._clock()
+
+    def take(self, call_sid: str, rep_id: str) -> Offered | Refused:
+        """`rep_id` takes one particular waiting caller; the first to take them wins."""
+        result = self.script.run("take", self._clock(), call_sid, rep_id)
+        if result[0] == "offered":
+            return Offered(Rep.from_stored(result[2]))
+        return Refused(reason=result[1], detail=result[2])
+
+    def note_reason(self, call_sid: str, reason: str) -> None:
+        """Keep why a caller waits (why they asked for a manager), for whoever takes them.
+
+        Only for a caller already placed: the entry's other fields come from `place`.
+        """
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._keys.waiting(call_sid), "reason", reason)
+            pipe.expire(self._keys.waiting(call_sid), ENTRY_TTL_SECONDS)
+            pipe.execute()
+
+    def overdue_for_a_manager(self) -> list[str]:
+        """Callers for a manager who waited `manager_wait_seconds`: out of line, for voicemail."""
+        return cast(list[str], self.script.run("overdue", self._clock()))
+
+    def waiting_on(self, line: str) -> list[tuple[str, dict[str, str]]]:
+        """The callers waiting on `line`, in our order, with what routing keeps of each."""
+        sids = cast(list[str], self._redis.zrange(self._keys.line(line), 0, -1))
+        with self._redis.pipeline(transaction=False) as pipe:
+            for sid in sids:
+                pipe.hgetall(self._keys.waiting(sid))
+            entries = pipe.execute()
+        return [(sid, entry) for sid, entry in zip(sids, entries, strict=True) if entry]
+
     def position(self, call_sid: str) -> int:
         """The caller's place in our order (1 is next); 0 when they are not waiting."""
         return int(self.script.run("position", self._clock(), call_sid))
@@ -261,8 +305,11 @@ class Router:
         """The rep took the call in the whisper: they are busy with it."""
         return bool(self.script.run("accepted", self._clock(), call_sid, rep_id))
 
-    def finished(self, call_sid: str, rep_id: str, line: str, seconds: int) -> bool:
-        """The conversation is over: the rep wraps up, the caller leaves the line for good."""
+    def finished(self, call_sid: str, rep_id: str, line: str, seconds: int | None) -> bool:
+        """The conversation is over: the rep wraps up, the caller leaves the line for good.
+
+        `seconds`, the conversation's length, feeds the expected wait; None when unknown.
+        """
         now = self._clock()
         return bool(
             self.script.run(
@@ -272,7 +319,7 @@ class Router:
                 rep_id,
                 now + self._policy.wrap_up_seconds,
                 line,
-                seconds,
+                -1 if seconds is None else seconds,
             )
         )
 

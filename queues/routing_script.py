@@ -39,6 +39,7 @@ class RoutingScript:
             *(keys.available(line) for line in LINES),
             *(keys.on_duty(line) for line in LINES),
             *(keys.handled(line) for line in LINES),
+            keys.manager_wait_ends,
         ]
         self._prefixes = [
             keys.waiting(""),

@@ -16,6 +16,7 @@ QUERIES = {
     "voice.whisper_answer": RING_STEP,
     "voice.ring_result": RING_STEP,
     "voice.connect": RING_STEP,
+    "voice.escalated": "?by=sam&reason=wants+a+refund",
     "voice.queue_result": "?queue=support",
     "voice.voicemail_recorded": "?by=2026-11-25T12:00:00%2B00:00",
 }

@@ -17,6 +17,7 @@ from ivr.voice import (  # noqa: E402
     arrival,
     case_status,
     connecting,
+    managers,
     queueing,
     reports,
     voicemail,
@@ -25,4 +26,13 @@ from ivr.voice.answers import to_a_person_now  # noqa: E402
 
 answer_anyway(bp, last_resort=to_a_person_now)
 
-__all__ = ["arrival", "bp", "case_status", "connecting", "queueing", "reports", "voicemail"]
+__all__ = [
+    "arrival",
+    "bp",
+    "case_status",
+    "connecting",
+    "managers",
+    "queueing",
+    "reports",
+    "voicemail",
+]

@@ -37,6 +37,7 @@ from ivr.voice import bp
 from ivr.voice.answers import current_call, enqueue, to_a_person_now, voicemail
 from ivr.voice.case_status import case_status
 from ivr.voice.connecting import answer_placement, line_called, rep_name, tier_floor, to_line
+from ivr.voice.managers import ASKED_FOR_A_MANAGER
 from ivr.webhooks import MenuAnswer, MenuStep, TwilioCall, form, query
 from queues import lines
 from queues.router import Arrival, Offered, Router
@@ -200,7 +201,10 @@ def perform(call: TwilioCall, menu_name: str, option: Option, online: bool) -> V
                 return case_status(call, menu_name)
             return enqueue(lines.SUPPORT, prompts.TO_A_PERSON)
         case ManagerOption():
-            return person_or_queue(call, lines.MANAGERS, prompts.CONNECTING_MANAGER, online)
+            answer = person_or_queue(call, lines.MANAGERS, prompts.CONNECTING_MANAGER, online)
+            if online:
+                services().router.note_reason(call.call_sid, ASKED_FOR_A_MANAGER)
+            return answer
         case VoicemailOption():
             return voicemail(utcnow())
         case RepeatOption():

@@ -8,6 +8,7 @@
 -- Then per line, n keys each: KEYS[7 .. 6+n] its waiting callers (zset), KEYS[7+n .. 6+2n]
 -- its available reps (zset, by idle since), KEYS[7+2n .. 6+3n] its reps on duty (available,
 -- offered, busy or wrap-up; a set), KEYS[7+3n .. 6+4n] its latest conversations' lengths (list)
+-- Last, KEYS[7+4n]: manager callers by the epoch second they are offered voicemail instead.
 -- ARGV[1] command, ARGV[2] now (epoch seconds), then the prefixes of: ARGV[3] waiting-caller
 -- hashes, ARGV[4] owner lines, ARGV[5] reps (JSON; `<prefix><id>:lines` is a rep's lines),
 -- ARGV[6] rejoin keys, ARGV[7] customers, ARGV[8] cases, ARGV[9] a caller's open cases;
@@ -28,6 +29,8 @@ for i = 1, n do
   handled_key[ARGV[10 + i]] = KEYS[6 + 3 * n + i]
 end
 local HANDLED_KEPT = 50  -- conversations the expected wait is averaged over
+local manager_ends = KEYS[7 + 4 * n]
+local MANAGERS = 'managers'
 local ON_DUTY = {available = true, offered = true, busy = true, ['wrap-up'] = true}
 local args = {}
 for i = 11 + n, #ARGV do args[#args + 1] = ARGV[i] end
@@ -71,6 +74,7 @@ local function unlist(sid)
   if line and line_key[line] then redis.call('ZREM', line_key[line], sid) end
   if owner and owner ~= '' then redis.call('ZREM', owner_prefix .. owner, sid) end
   redis.call('ZREM', owner_ends, sid)
+  redis.call('ZREM', manager_ends, sid)
 end
 
 local function offer(rep, sid)
@@ -140,7 +144,7 @@ end
 -- keeps the score they had: a retried webhook or a declined ring never costs their place.
 -- `scores` are the caller's score by tier, without and with an open case (six values).
 -- Returns {'offered', rep, rep JSON} or {'waiting', position}.
-local function place(sid, line, owner, owner_until, phone, skip, floor, ttl, silver, gold, scores, case)
+local function place(sid, line, owner, owner_until, phone, skip, floor, ttl, silver, gold, scores, case, manager_until)
   local entry = entry_key(sid)
   local state, rep = unpack(redis.call('HMGET', entry, 'state', 'rep'))
   if state == 'offered' then return {'offered', rep, redis.call('GET', rep_prefix .. rep)} end
@@ -178,13 +182,18 @@ local function place(sid, line, owner, owner_until, phone, skip, floor, ttl, sil
   if free then return offer(free, sid) end
   redis.call('HSET', entry, 'state', 'waiting', 'rep', '')
   redis.call('ZADD', line_key[line], score, sid)
+  if line == MANAGERS then
+    redis.call('HSETNX', entry, 'manager_until', manager_until)
+    redis.call('ZADD', manager_ends, redis.call('HGET', entry, 'manager_until'), sid)
+  end
   log('route.waiting', sid, '', line)
   return {'waiting', position(sid)}
 end
 
 -- place SID LINE OWNER OWNER_WAIT_UNTIL PHONE SKIP_REP TIER_FLOOR TTL SILVER GOLD SCORES*6
+-- MANAGER_UNTIL (when a caller for a manager is offered voicemail instead)
 local function place_command()
-  return place(args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], {unpack(args, 11, 16)})
+  return place(args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], {unpack(args, 11, 16)}, nil, args[17])
 end
 
 -- arrive SID PHONE LINE TIER_FLOOR OWNER_WAIT_UNTIL TTL SILVER GOLD SCORES*6
@@ -311,7 +320,7 @@ local function finished()
   redis.call('HDEL', offers, rep)
   set_state(rep, 'wrap-up')
   redis.call('ZADD', wrap_ends, wrap_until, rep)
-  if handled_key[line] then
+  if handled_key[line] and tonumber(seconds) >= 0 then  -- -1: length unknown
     redis.call('LPUSH', handled_key[line], seconds)
     redis.call('LTRIM', handled_key[line], 0, HANDLED_KEPT - 1)
   end
@@ -344,9 +353,40 @@ local function hold()
   return {position(sid), redis.call('SCARD', duty_key[line]), total, #handled}
 end
 
+-- take SID REP: a rep takes one particular waiting caller (a supervisor accepting an
+-- escalation). The first to take them wins. Returns {'offered', rep, rep JSON}, or
+-- {'refused', why} when the caller is no longer waiting or the rep is on a call.
+local function take()
+  local sid, rep = unpack(args)
+  local state, taker = unpack(redis.call('HMGET', entry_key(sid), 'state', 'rep'))
+  if state == 'offered' then return {'refused', 'taken', taker} end
+  if state ~= 'waiting' and state ~= 'owner' then return {'refused', 'gone', ''} end
+  local rep_state = redis.call('HGET', presence, rep)
+  if rep_state == 'offered' or rep_state == 'busy' then return {'refused', 'busy', rep_state} end
+  return offer(rep, sid)
+end
+
+-- overdue: callers for a manager who have waited their time; out of line, for voicemail.
+local function overdue()
+  local due = redis.call('ZRANGEBYSCORE', manager_ends, '-inf', now, 'LIMIT', 0, 100)
+  local out = {}
+  for _, sid in ipairs(due) do
+    if redis.call('HGET', entry_key(sid), 'state') == 'waiting' then
+      unlist(sid)
+      redis.call('HSET', entry_key(sid), 'state', 'voicemail')
+      log('route.no-manager', sid, '', MANAGERS)
+      out[#out + 1] = sid
+    else
+      redis.call('ZREM', manager_ends, sid)
+    end
+  end
+  return out
+end
+
 local commands = {
   place = place_command, arrive = arrive, claim = claim, presence = set_presence, release = release, missed = missed,
   accepted = accepted, finished = finished, ['wrap-ups'] = wrap_ups, promote = promote,
-  position = function() return position(args[1]) end, hold = hold,
+  position = function() return position(args[1]) end, hold = hold, take = take,
+  overdue = overdue,
 }
 return commands[command]()

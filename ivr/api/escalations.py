@@ -1,0 +1,101 @@
+"""Manager escalations: callers waiting for a manager, a supervisor accepting one (first
+accept wins), and a rep handing a live call up."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm.models import Role
+from ivr import dispatch
+from ivr.api import bp
+from ivr.api.auth import body, error
+from ivr.services_access import services
+from queues import lines
+from queues.router import Claim, Refused
+
+REFUSALS = {
+    "taken": "escalation {id} was already taken by {detail}",
+    "gone": "escalation {id} is no longer waiting",
+    "busy": "{rep} is on a call ({detail}); finish it first",
+}
+
+
+class Acceptance(BaseModel):
+    """`{"supervisor": "mo"}`: who takes the call (the console will send its own user)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    supervisor: str = Field(min_length=1, max_length=64)
+
+
+class HandUp(BaseModel):
+    """`{"reason": "..."}`: why a rep hands their caller to a manager."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(default="", max_length=500)
+
+
+@bp.get("/escalations")
+def list_escalations() -> Response:
+    """Callers waiting for a manager, longest first in our order: id, caller, reason, wait."""
+    now = services().router.now()
+    waiting = []
+    for call_sid, entry in services().router.waiting_on(lines.MANAGERS):
+        phone = entry.get("phone", "")
+        customer = services().customers.get(phone) if phone else None
+        waiting.append(
+            {
+                "id": call_sid,
+                "phone": phone or None,
+                "name": customer.name if customer else None,
+                "tier": entry.get("tier", "standard"),
+                "reason": entry.get("reason", ""),
+                "waiting_seconds": round(now - float(entry.get("arrived", now))),
+            }
+        )
+    return jsonify(escalations=waiting)
+
+
+@bp.post("/escalations/<call_sid>/accept")
+def accept_escalation(call_sid: str) -> Response:
+    """A supervisor takes a waiting manager call: their phone rings with it. The first accept
+    wins; a later one, or one for a caller no longer waiting, gets 409 and changes nothing."""
+    acceptance = body(Acceptance)
+    supervisor = services().reps.get(acceptance.supervisor)
+    if supervisor is None:
+        return error(404, f"no rep with id {acceptance.supervisor!r}")
+    if supervisor.role is not Role.SUPERVISOR:
+        return error(
+            403, f"{supervisor.id} is not a supervisor; only supervisors take manager calls"
+        )
+    if services().router.entry(call_sid).get("line") != lines.MANAGERS:
+        return error(404, f"no escalation {call_sid} is waiting")
+    taken = services().router.take(call_sid, supervisor.id)
+    if isinstance(taken, Refused):
+        message = REFUSALS[taken.reason].format(id=call_sid, detail=taken.detail, rep=supervisor.id)
+        return error(409, message)
+    claim = Claim(call_sid=call_sid, rep_id=supervisor.id, line=lines.MANAGERS)
+    if not dispatch.connect(current_app, claim):
+        services().router.release(call_sid, None)
+        return error(409, f"the caller of escalation {call_sid} has hung up")
+    return jsonify(id=call_sid, accepted_by=supervisor.id)
+
+
+@bp.post("/calls/<call_sid>/escalate")
+def escalate_call(call_sid: str) -> Response:
+    """A rep hands their live caller up to a manager: the rep's part ends (wrap-up), the
+    caller goes to a free supervisor or waits on the managers' line."""
+    hand_up = body(HandUp)
+    entry = services().router.entry(call_sid)
+    rep_id = entry.get("rep", "")
+    if entry.get("state") != "offered" or not rep_id:
+        return error(409, f"call {call_sid} is not with a rep now")
+    # The rep's part ends first, so the caller's next step cannot ring them again.
+    services().router.finished(call_sid, rep_id, entry.get("line", lines.SUPPORT), None)
+    if not dispatch.move_call(
+        current_app, call_sid, "voice.escalated", by=rep_id, reason=hand_up.reason
+    ):
+        return error(409, f"call {call_sid} has ended")
+    return jsonify(id=call_sid, escalated_by=rep_id)
