@@ -22,8 +22,23 @@ CALL_RECORD_TTL_SECONDS = 90 * 24 * 3600
 EVENTS_MAX_LENGTH = 1_000_000  # the audit stream keeps about this many events
 # Details the call record reads back as its own fields.
 ANSWERED_BY = "answered_by"
-OUTCOME = "outcome"
+OUTCOME = "outcome"  # answered, abandoned, voicemail, escalated
+CALL_STATUS = "call_status"  # Twilio's final status of the call
 WAIT_SECONDS = "wait_seconds"
+# Written by routing (queues' script) into the same details.
+QUEUE = "queue"
+TIER = "tier"
+POSITION_ON_ENTRY = "position_on_entry"
+OFFERED_TO = "offered_to"  # comma-separated rep ids, in the order they were offered the call
+READ_FROM_DETAILS = (
+    ANSWERED_BY,
+    OUTCOME,
+    WAIT_SECONDS,
+    QUEUE,
+    TIER,
+    POSITION_ON_ENTRY,
+    OFFERED_TO,
+)
 START_CALL = LuaScript("start_call")
 
 
@@ -44,9 +59,7 @@ class CallLog:
                 self._keys.events,
             ],
             args=[
-                record.model_dump_json(
-                    exclude={"path", "details", "answered_by", "outcome", "wait_seconds"}
-                ),
+                record.model_dump_json(exclude=set(READ_FROM_DETAILS) | {"path", "details"}),
                 CALL_RECORD_TTL_SECONDS,
                 first_step,
                 record.call_sid,
@@ -92,6 +105,8 @@ class CallLog:
         if not raw:
             return None
         record = CallRecord.from_stored(raw)
+        offered = details.get(OFFERED_TO, "")
+        position = details.get(POSITION_ON_ENTRY)
         return record.model_copy(
             update={
                 "path": path,
@@ -99,5 +114,9 @@ class CallLog:
                 "answered_by": details.get(ANSWERED_BY),
                 "outcome": details.get(OUTCOME),
                 "wait_seconds": float(details.get(WAIT_SECONDS, 0)),
+                "queue": details.get(QUEUE),
+                "tier": details.get(TIER),
+                "position_on_entry": int(position) if position else None,
+                "offered_to": offered.split(",") if offered else [],
             }
         )

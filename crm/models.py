@@ -220,5 +220,9 @@ class CallRecord(Record):
     path: list[str] = Field(default_factory=list)
     details: dict[str, str] = Field(default_factory=dict)
     wait_seconds: float = Field(default=0, ge=0)
+    queue: str | None = None
+    tier: str | None = None
+    position_on_entry: int | None = None
+    offered_to: list[str] = Field(default_factory=list)
     answered_by: str | None = None
-    outcome: str | None = None
+    outcome: str | None = None  # answered, abandoned, voicemail or escalated

@@ -13,6 +13,7 @@ from typing import Any
 from redis import Redis
 from redis.client import Pipeline
 
+from crm.calls import CALL_RECORD_TTL_SECONDS
 from crm.directory import WHO_IS_CALLING
 from crm.keys import Keys
 from crm.models import MANAGERS_LINE, TEAMS
@@ -20,6 +21,7 @@ from crm.scripts import LuaScript
 
 ROUTING = LuaScript("routing", package="queues", libraries=[WHO_IS_CALLING])
 LINES: tuple[str, ...] = (*TEAMS, MANAGERS_LINE)
+_SID = "\x00"  # marks where a CallSid goes in a per-call key name
 
 
 class RoutingScript:
@@ -49,6 +51,8 @@ class RoutingScript:
             keys.customer(""),
             keys.case(""),
             keys.open_cases_of_caller(""),
+            *keys.call_details(_SID).split(_SID),
+            CALL_RECORD_TTL_SECONDS,
             len(LINES),
             *LINES,
         ]

@@ -135,7 +135,13 @@ def test_sub_menu_then_its_queue(staffed: Line) -> None:
     call.press("1")
     call.expect_enqueue("tech")
     record = staffed.services.calls.get(call.sid)
-    assert record.details == {"menu.main": "2", "menu.tech": "1"}
+    assert record.details == {
+        "menu.main": "2",
+        "menu.tech": "1",
+        "queue": "tech",
+        "tier": "standard",
+        "position_on_entry": "1",
+    }
     assert record.path == ["incoming", "menu:main:menu", "menu:tech:queue"]
 
 
@@ -281,7 +287,7 @@ def test_caller_on_hold_hears_the_place_and_can_leave_for_voicemail(nobody_free:
     call.expect_record()
 
 
-def test_status_callback_logs_the_outcome(staffed: Line) -> None:
+def test_status_callback_logs_the_calls_final_status(staffed: Line) -> None:
     call = staffed.call(UNKNOWN)
     call.expect_gather()
     call.hang_up()
@@ -289,7 +295,8 @@ def test_status_callback_logs_the_outcome(staffed: Line) -> None:
     call.wait()
     record = staffed.services.calls.get(call.sid)
     assert record.path[-1] == "status:completed"
-    assert record.outcome == "completed"
+    assert record.details["call_status"] == "completed"
+    assert record.outcome is None  # hung up in the menu: never routed, nothing to say
 
 
 def test_time_in_the_queue_is_logged(nobody_free: Line) -> None:

@@ -65,6 +65,8 @@ def never_rung(call: Call) -> bool:
 def test_a_top_tier_caller_who_called_later_is_answered_first(floor: Line) -> None:
     bob = waiting(floor, BOB)
     ada = waiting(floor, ADA)
+    assert floor.services.calls.get(ada.sid).position_on_entry == 1  # placed ahead of Bob
+    assert floor.services.calls.get(ada.sid).tier == "gold"
     floor.services.presence.set("sam", Presence.AVAILABLE)
     ada.expect_dial("sam")
     ada.expect_bridged("sam")
@@ -125,7 +127,9 @@ def test_a_rep_who_declines_is_missed_and_the_caller_goes_to_the_next_rep_in_the
     cat.expect("hangup")
     record = floor.services.calls.get(cat.sid)
     assert "whisper:sam:declined" in record.path
-    assert record.answered_by == "kim"
+    assert (record.queue, record.tier, record.position_on_entry) == ("support", "standard", 1)
+    assert record.offered_to == ["sam", "kim"]
+    assert (record.answered_by, record.outcome) == ("kim", "answered")
 
 
 def test_a_caller_who_hangs_up_while_waiting_is_never_rung_through(floor: Line) -> None:
@@ -136,6 +140,8 @@ def test_a_caller_who_hangs_up_while_waiting_is_never_rung_through(floor: Line) 
     floor.services.presence.set("sam", Presence.AVAILABLE)
     cat.expect_bridged("sam")
     assert floor.services.router.entry(bob.sid) == {}
+    bob_record = floor.services.calls.get(bob.sid)
+    assert (bob_record.outcome, bob_record.offered_to) == ("abandoned", [])
     assert [leg.parent.sid for leg in floor.sim.switch.legs_to("sam") if leg.parent] == [cat.sid]
 
 

@@ -63,7 +63,7 @@ def test_the_calls_final_status_and_length_are_kept(
     assert signed_post(started, "/voice/status", params).status_code == 204
     record = services.calls.get(CALLER_SID)
     assert record.path[-1] == f"status:{status}"
-    assert record.outcome == status
+    assert record.details["call_status"] == status
     assert record.details["duration"] == seconds
 
 

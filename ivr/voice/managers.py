@@ -8,6 +8,7 @@ from flask import Response
 
 from callflows import prompts
 from crm import call_steps
+from crm.calls import OUTCOME
 from crm.models import utcnow
 from ivr.degrade import degrades_to
 from ivr.services_access import services
@@ -51,7 +52,7 @@ def escalated() -> Response:
     services().calls.record_step(
         call.call_sid,
         call_steps.escalated(escalation.by),
-        {"escalation_reason": escalation.reason},
+        {"escalation_reason": escalation.reason, OUTCOME: "escalated"},
     )
     answer = to_line(call, lines.MANAGERS, [prompts.TRANSFERRING_TO_MANAGER])
     services().router.note_reason(call.call_sid, escalation.reason)

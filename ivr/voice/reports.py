@@ -11,7 +11,7 @@ import logging
 from flask import Response
 
 from crm import call_steps
-from crm.calls import OUTCOME
+from crm.calls import CALL_STATUS
 from ivr.degrade import degrades_to
 from ivr.services_access import services
 from ivr.signing import twilio_signed
@@ -73,7 +73,7 @@ def status() -> Response:
         services().router.release(call.call_sid, call.from_number)
     return keep(
         call_steps.call_status(report.status),
-        {OUTCOME: report.status, "duration": str(report.duration)},
+        {CALL_STATUS: report.status, "duration": str(report.duration)},
     )
 
 

@@ -7,6 +7,7 @@ from flask import Response
 from callflows import prompts, render
 from callflows.promises import spoken_time
 from crm import call_steps
+from crm.calls import OUTCOME
 from crm.models import utcnow
 from ivr.degrade import degrades_to
 from ivr.services_access import services
@@ -38,6 +39,10 @@ def voicemail_recorded() -> Response:
     services().calls.record_step(
         call.call_sid,
         call_steps.VOICEMAIL,
-        {"promised_by": promise.by.isoformat(), "recording": recorded.recording_url},
+        {
+            "promised_by": promise.by.isoformat(),
+            "recording": recorded.recording_url,
+            OUTCOME: "voicemail",
+        },
     )
     return thank_and_confirm()

@@ -12,7 +12,9 @@
 -- ARGV[1] command, ARGV[2] now (epoch seconds), then the prefixes of: ARGV[3] waiting-caller
 -- hashes, ARGV[4] owner lines, ARGV[5] reps (JSON; `<prefix><id>:lines` is a rep's lines),
 -- ARGV[6] rejoin keys, ARGV[7] customers, ARGV[8] cases, ARGV[9] a caller's open cases;
--- ARGV[10] n, ARGV[11 .. 10+n] line names; the command's own arguments follow.
+-- ARGV[10], ARGV[11] what comes before and after the CallSid in a call's details hash,
+-- ARGV[12] how long a call's details are kept (seconds);
+-- ARGV[13] n, ARGV[14 .. 13+n] line names; the command's own arguments follow.
 -- Keys of callers and reps are built here from prefixes, so this needs a single Redis (or
 -- all of one line's keys in one hash slot).
 
@@ -20,25 +22,40 @@ local presence, since, offers, wrap_ends, owner_ends, events = KEYS[1], KEYS[2],
 local command, now = ARGV[1], tonumber(ARGV[2])
 local waiting_prefix, owner_prefix, rep_prefix, rejoin_prefix = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local customer_prefix, case_prefix, open_cases_prefix = ARGV[7], ARGV[8], ARGV[9]
-local n = tonumber(ARGV[10])
+local details_prefix, details_suffix, details_ttl = ARGV[10], ARGV[11], ARGV[12]
+local n = tonumber(ARGV[13])
 local line_key, available_key, duty_key, handled_key = {}, {}, {}, {}
 for i = 1, n do
-  line_key[ARGV[10 + i]] = KEYS[6 + i]
-  available_key[ARGV[10 + i]] = KEYS[6 + n + i]
-  duty_key[ARGV[10 + i]] = KEYS[6 + 2 * n + i]
-  handled_key[ARGV[10 + i]] = KEYS[6 + 3 * n + i]
+  line_key[ARGV[13 + i]] = KEYS[6 + i]
+  available_key[ARGV[13 + i]] = KEYS[6 + n + i]
+  duty_key[ARGV[13 + i]] = KEYS[6 + 2 * n + i]
+  handled_key[ARGV[13 + i]] = KEYS[6 + 3 * n + i]
 end
 local HANDLED_KEPT = 50  -- conversations the expected wait is averaged over
 local manager_ends = KEYS[7 + 4 * n]
 local MANAGERS = 'managers'
 local ON_DUTY = {available = true, offered = true, busy = true, ['wrap-up'] = true}
 local args = {}
-for i = 11 + n, #ARGV do args[#args + 1] = ARGV[i] end
+for i = 14 + n, #ARGV do args[#args + 1] = ARGV[i] end
 local TIER_RANK = {standard = 1, silver = 2, gold = 3}
 local TIERS = {'standard', 'silver', 'gold'}
 
 local function log(kind, sid, rep, extra)
   redis.call('XADD', events, 'MAXLEN', '~', 1000000, '*', 'event', kind, 'call_sid', sid or '', 'rep', rep or '', 'detail', extra or '')
+end
+
+-- The call's record keeps what routing did with it: queue, tier, place on entry, who was
+-- offered it, the outcome (answered, abandoned, voicemail).
+local function note(sid, ...)
+  local key = details_prefix .. sid .. details_suffix
+  redis.call('HSET', key, ...)
+  redis.call('EXPIRE', key, details_ttl)
+end
+
+local function note_offered(sid, rep)
+  local key = details_prefix .. sid .. details_suffix
+  local before = redis.call('HGET', key, 'offered_to')
+  note(sid, 'offered_to', before and (before .. ',' .. rep) or rep)
 end
 
 local function rep_lines(rep)
@@ -83,6 +100,7 @@ local function offer(rep, sid)
   redis.call('HSET', offers, rep, sid)
   redis.call('HSET', entry_key(sid), 'state', 'offered', 'rep', rep)
   redis.call('HINCRBY', entry_key(sid), 'offers', 1)
+  note_offered(sid, rep)
   log('route.offered', sid, rep)
   return {'offered', rep, redis.call('GET', rep_prefix .. rep)}
 end
@@ -162,7 +180,9 @@ local function place(sid, line, owner, owner_until, phone, skip, floor, ttl, sil
     redis.call('DEL', rejoin_prefix .. phone)
   end
   redis.call('HSET', entry, 'line', line, 'score', score, 'owner', owner, 'phone', phone, 'tier', tier)
-  redis.call('HSETNX', entry, 'arrived', now)
+  if redis.call('HSETNX', entry, 'arrived', now) == 1 then
+    note(sid, 'queue', line, 'tier', tier, 'position_on_entry', 1 + redis.call('ZCOUNT', line_key[line], '-inf', '(' .. score))
+  end
   if case then redis.call('HSET', entry, 'case', case) end
   redis.call('EXPIRE', entry, ttl)
   promote()
@@ -268,6 +288,7 @@ local function release()
     redis.call('HSET', rejoin_prefix .. phone, 'line', line, 'score', score)
     redis.call('EXPIRE', rejoin_prefix .. phone, rejoin_ttl)
   end
+  note(sid, 'outcome', 'abandoned')
   log('route.left', sid, rep or '', state)
   if state ~= 'offered' or not rep or redis.call('HGET', offers, rep) ~= sid then return false end
   redis.call('HDEL', offers, rep)
@@ -324,6 +345,7 @@ local function finished()
     redis.call('LPUSH', handled_key[line], seconds)
     redis.call('LTRIM', handled_key[line], 0, HANDLED_KEPT - 1)
   end
+  note(sid, 'outcome', 'answered')
   log('route.finished', sid, rep, seconds)
   return 1
 end
