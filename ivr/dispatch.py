@@ -1,5 +1,6 @@
 """The worker's dispatcher, wired: a claimed caller's call is moved by Twilio's REST API to our
-`/voice/connect` step, which rings the rep (whisper first)."""
+`/voice/connect` step, which rings the rep (whisper first), and the line is reconciled with
+the members of Twilio's queues."""
 
 from __future__ import annotations
 
@@ -8,13 +9,19 @@ import threading
 
 from flask import Flask
 from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
 
 from ivr.links import link
+from ivr.services import Services
 from ivr.services_access import EXTENSION
 from queues.dispatcher import Dispatcher
+from queues.reconcile import RECONCILE_SECONDS, Reconciler
 from queues.router import Claim
+from queues.routing_script import LINES
 
 log = logging.getLogger(__name__)
+# Twilio's final call statuses: a call in one of them has ended.
+ENDED_STATUSES = frozenset({"completed", "canceled", "failed", "busy", "no-answer"})
 
 
 def move_call(app: Flask, call_sid: str, endpoint: str, **params: str) -> bool:
@@ -36,8 +43,34 @@ def connect(app: Flask, claim: Claim) -> bool:
     )
 
 
-def dispatcher(app: Flask) -> Dispatcher:
-    """A dispatcher for `app`'s line that rings claimed callers through Twilio's REST API."""
+def queue_members(twilio: Client) -> set[str] | None:
+    """The CallSids waiting in Twilio's queues of our lines; None when Twilio cannot be asked."""
+    try:
+        return {
+            member.call_sid
+            for queue in twilio.queues.list()
+            if queue.friendly_name in LINES
+            for member in twilio.queues(queue.sid).members.list()
+        }
+    except (TwilioRestException, OSError) as exc:
+        log.warning("cannot list Twilio's queue members: %s", exc)
+        return None
+
+
+def call_ended(twilio: Client, call_sid: str) -> bool:
+    """Whether Twilio reports the call ended (or knows no such call)."""
+    try:
+        status = twilio.calls(call_sid).fetch().status
+    except TwilioRestException as exc:
+        return exc.status == 404
+    except OSError:
+        return False
+    return status in ENDED_STATUSES
+
+
+def dispatcher(app: Flask, reconcile_seconds: float = RECONCILE_SECONDS) -> Dispatcher:
+    """A dispatcher for `app`'s line that rings claimed callers through Twilio's REST API and
+    reconciles the line with Twilio's queues every `reconcile_seconds`."""
     services = app.extensions[EXTENSION]
     return Dispatcher(
         services.router,
@@ -45,6 +78,17 @@ def dispatcher(app: Flask) -> Dispatcher:
         services.keys,
         connect=lambda claim: connect(app, claim),
         no_manager=lambda call_sid: move_call(app, call_sid, "voice.no_manager"),
+        reconciler=reconciler(services, reconcile_seconds),
+    )
+
+
+def reconciler(services: Services, interval_seconds: float = RECONCILE_SECONDS) -> Reconciler:
+    """Reconciles the line of `services` with the members of Twilio's queues."""
+    return Reconciler(
+        services.router,
+        members=lambda: queue_members(services.twilio),
+        ended=lambda call_sid: call_ended(services.twilio, call_sid),
+        interval_seconds=interval_seconds,
     )
 
 

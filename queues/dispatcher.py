@@ -5,7 +5,8 @@ A rep becomes free by a presence change, a ring whose caller left, or the end of
 those push a wake onto a Redis list the dispatcher blocks on. Wrap-ups, waits for a case
 owner and waits for a manager end with time, so every turn (at most `tick_seconds` apart) also
 ends those that are due (a caller no manager took is offered the managers' voicemail) and
-looks at every line where callers wait. Several dispatchers (one per worker) may run:
+looks at every line where callers wait, and now and then reconciles the line with Twilio's
+queues (`queues.reconcile`). Several dispatchers (one per worker) may run:
 each claim is atomic, so they never hand one caller to two reps.
 """
 
@@ -19,6 +20,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from crm.keys import Keys
+from queues.reconcile import Reconciler
 from queues.router import Claim, Router
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class Dispatcher:
         keys: Keys,
         connect: Connect,
         no_manager: NoManager,
+        reconciler: Reconciler | None = None,
         tick_seconds: float = TICK_SECONDS,
     ) -> None:
         self._router = router
@@ -49,6 +52,7 @@ class Dispatcher:
         self._keys = keys
         self._connect = connect
         self._no_manager = no_manager
+        self._reconciler = reconciler
         self._tick_seconds = tick_seconds
 
     def turn(self) -> int:
@@ -61,6 +65,8 @@ class Dispatcher:
         self._router.end_owner_waits()
         for call_sid in self._router.overdue_for_a_manager():
             self._no_manager(call_sid)
+        if self._reconciler and self._reconciler.due():
+            self._reconciler.run()
         candidates = dict.fromkeys([*woken, *freed, *self._router.free_reps_with_callers()])
         candidates.pop("", None)
         return sum(self._serve(rep_id) for rep_id in candidates)

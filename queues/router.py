@@ -259,6 +259,19 @@ class Router:
             entries = pipe.execute()
         return [(sid, entry) for sid, entry in zip(sids, entries, strict=True) if entry]
 
+    def waiting_calls(self) -> dict[str, str]:
+        """Every caller waiting now, on any line or for their case owner: CallSid -> phone."""
+        with self._redis.pipeline(transaction=False) as pipe:
+            for line in LINES:
+                pipe.zrange(self._keys.line(line), 0, -1)
+            pipe.zrange(self._keys.owner_wait_ends, 0, -1)
+            sids = dict.fromkeys(sid for found in pipe.execute() for sid in found)
+        with self._redis.pipeline(transaction=False) as pipe:
+            for sid in sids:
+                pipe.hget(self._keys.waiting(sid), "phone")
+            phones = pipe.execute()
+        return {sid: phone or "" for sid, phone in zip(sids, phones, strict=True)}
+
     def position(self, call_sid: str) -> int:
         """The caller's place in our order (1 is next); 0 when they are not waiting."""
         return int(self.script.run("position", self._clock(), call_sid))

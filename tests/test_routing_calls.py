@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from crm.models import Customer, Presence, Rep
+from ivr import dispatch
 from ivr.settings import Settings
+from queues.router import Caller
 from simulator.script import Call
 from tests.conftest import Line, running_line
 
@@ -143,6 +145,29 @@ def test_a_caller_who_hangs_up_while_waiting_is_never_rung_through(floor: Line) 
     bob_record = floor.services.calls.get(bob.sid)
     assert (bob_record.outcome, bob_record.offered_to) == ("abandoned", [])
     assert [leg.parent.sid for leg in floor.sim.switch.legs_to("sam") if leg.parent] == [cat.sid]
+
+
+def test_a_caller_whose_hang_up_went_unheard_leaves_the_line_at_the_reconcile(
+    floor: Line,
+) -> None:
+    """A placement that landed after Bob's hang-up was handled leaves him, gone, ahead of Cat;
+    asking Twilio who is in its queues, and whether the missing calls ended, takes him out.
+    Dan, live in the menu and so in no queue, stays in line."""
+    bob = waiting(floor, BOB)
+    cat = waiting(floor, CAT)
+    bob.hang_up()
+    bob.expect_ended()
+    dan = floor.call(DAN.phone)
+    dan.expect_gather()
+    router = floor.services.router
+    router.place(Caller(call_sid=bob.sid, line="support", phone=BOB.phone))
+    router.place(Caller(call_sid=dan.sid, line="support", phone=DAN.phone))
+    assert router.position(cat.sid) == 2
+
+    assert dispatch.reconciler(floor.services).run() == [bob.sid]
+
+    assert router.position(cat.sid) == 1
+    assert router.waiting_calls() == {cat.sid: CAT.phone, dan.sid: DAN.phone}
 
 
 def test_a_caller_who_redials_soon_resumes_their_old_place(floor: Line) -> None:
