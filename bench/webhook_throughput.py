@@ -29,6 +29,7 @@ from crm.keys import Keys
 from crm.models import Customer, Presence, Rep
 from crm.reps import RepRepository
 from ivr.embedded_redis import RedisServer
+from queues.presence import PresenceBoard
 
 TOKEN = "bench-auth-token-0123456789"
 CALLER = "+14155550100"
@@ -44,7 +45,7 @@ def seed(server: RedisServer) -> None:
     )
     reps = RepRepository(redis, keys)
     reps.save_all([Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x")])
-    reps.set_presence("sam", Presence.AVAILABLE)
+    PresenceBoard(redis, keys, reps, wrap_up_seconds=30).set("sam", Presence.AVAILABLE)
     CaseRepository(redis, keys).open(CALLER, "sam", "router drops the connection")
 
 
