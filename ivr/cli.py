@@ -209,7 +209,7 @@ def import_customers_command(path: Path) -> None:
 @import_.command(name="reps")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_reps(path: Path) -> None:
-    """Import reps from a UTF-8 CSV with columns id,name,endpoint,role,password."""
+    """Import reps from a UTF-8 CSV with columns id,name,endpoint,role,password[,teams]."""
     services = _services()
     reps = read_reps(path, services.settings.region)
     click.echo(f"imported {services.reps.save_all(reps)} reps")

@@ -8,9 +8,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from crm.keys import Keys
-from crm.models import Presence, Role
+from crm.models import Presence, Rep, Role
 from ivr.cli import main
 from ivr.services import Services
+from queues.router import Caller, Offered
+from queues.routing_script import LINES
 
 CUSTOMERS = "phone,name,spend,account\n(415) 555-0100,Ada Lovelace,12000,A-1\n+14155550101,Bob,5,\n"
 REPS = (
@@ -158,3 +160,111 @@ def test_a_broken_flow_stops_the_service_from_starting(ivr, env, csv_file) -> No
     )
     assert result.exit_code != 0
     assert "greeting" in result.output
+
+
+def on_the_floor(services: Services) -> None:
+    services.reps.save_all(
+        [
+            Rep(id="sam", name="Sam Rep", endpoint="+14155550200", password_hash="h"),
+            Rep(id="kim", name="Kim Rep", endpoint="client:kim", password_hash="h"),
+        ]
+    )
+
+
+def floor(services: Services) -> dict[str, object]:
+    """Everything stored about presence: states, since when, offers, free and on-duty reps, log."""
+    keys, redis = Keys(), services.redis
+    return {
+        "presence": redis.hgetall(keys.presence),
+        "since": redis.hgetall(keys.presence_since),
+        "offers": redis.hgetall(keys.offers),
+        "wrap-up": redis.zrange(keys.wrap_up_ends, 0, -1, withscores=True),
+        **{f"available:{line}": redis.zrange(keys.available(line), 0, -1) for line in LINES},
+        **{f"on-duty:{line}": redis.smembers(keys.on_duty(line)) for line in LINES},
+        "events": redis.xlen(keys.events),
+    }
+
+
+def one_line_refusal(result: Result) -> str:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
+    return result.output
+
+
+def test_presence_change_prints_the_new_and_the_previous_state(ivr, services: Services) -> None:
+    on_the_floor(services)
+    result = ivr("reps", "presence", "sam", "available")
+    assert result.exit_code == 0, result.output
+    assert result.output == "sam is available (was offline)\n"
+    assert services.reps.presence("sam") is Presence.AVAILABLE
+    assert services.redis.zrange(Keys().available("support"), 0, -1) == ["sam"]
+
+    result = ivr("reps", "presence", "sam", "away")
+    assert result.output == "sam is away (was available)\n"
+    assert services.reps.presence("sam") is Presence.AWAY
+    assert services.redis.zrange(Keys().available("support"), 0, -1) == []
+
+
+def test_presence_of_an_unknown_rep_is_one_line_and_changes_nothing(
+    ivr, services: Services
+) -> None:
+    on_the_floor(services)
+    ivr("reps", "presence", "sam", "available")
+    before = floor(services)
+    output = one_line_refusal(ivr("reps", "presence", "ghost", "available"))
+    assert output == "Error: no rep with id 'ghost'\n"
+    assert floor(services) == before
+    assert services.redis.hget(Keys().presence, "ghost") is None
+
+
+@pytest.mark.parametrize("state", ["asleep", "offered", "missed"])
+def test_a_state_not_set_by_hand_is_refused_naming_the_choices_and_changes_nothing(
+    ivr, services: Services, state: str
+) -> None:
+    on_the_floor(services)
+    ivr("reps", "presence", "sam", "available")
+    before = floor(services)
+    result = ivr("reps", "presence", "sam", state)
+    assert result.exit_code == 2  # click's usage error: the command line itself is wrong
+    assert "Traceback" not in result.output
+    (error,) = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert f"'{state}' is not one of 'available', 'away', 'busy', 'offline', 'wrap-up'" in error
+    assert floor(services) == before
+
+
+@pytest.mark.parametrize("state", ["available", "busy", "wrap-up", "away", "offline"])
+def test_a_rep_a_call_is_ringing_cannot_change_presence_by_hand(
+    ivr, services: Services, state: str
+) -> None:
+    on_the_floor(services)
+    ivr("reps", "presence", "sam", "available")
+    placed = services.router.place(Caller(call_sid="CA1", line="support"))
+    assert isinstance(placed, Offered) and placed.rep.id == "sam"
+    before = floor(services)
+
+    output = one_line_refusal(ivr("reps", "presence", "sam", state))
+
+    assert output == "Error: a call is ringing this rep; answer or decline it first\n"
+    assert floor(services) == before
+    assert services.reps.presence("sam") is Presence.OFFERED
+
+
+@pytest.mark.parametrize("state", ["available", "busy", "wrap-up", "away", "offline"])
+def test_a_rep_on_a_call_cannot_change_presence_by_hand(
+    ivr, services: Services, state: str
+) -> None:
+    on_the_floor(services)
+    ivr("reps", "presence", "sam", "available")
+    services.router.place(Caller(call_sid="CA1", line="support"))
+    assert services.router.accepted("CA1", "sam")
+    before = floor(services)
+
+    output = one_line_refusal(ivr("reps", "presence", "sam", state))
+
+    assert output == (
+        "Error: this rep is on a call; their presence can change once it ends (wrap-up)\n"
+    )
+    assert floor(services) == before
+    assert services.reps.presence("sam") is Presence.BUSY
+    assert services.redis.hget(Keys().offers, "sam") == "CA1"

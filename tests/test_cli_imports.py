@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 from crm.keys import Keys
 from ivr.cli import main
 from ivr.services import Services
+from queues.router import Caller, Offered
 
 HEADER = "phone,name,spend,account\n"
 Run = Callable[..., Result]
@@ -149,3 +150,77 @@ def test_reimporting_a_file_or_handing_an_account_over_in_one_file_is_fine(
     new = HEADER + "+14155550102,Cy,3,A-2\n"
     assert ivr("import", "customers", csv_file(new)).exit_code == 0
     assert services.customers.by_account("A-2").name == "Cy"  # type: ignore[union-attr]
+
+
+REPS_HEADER = "id,name,endpoint,role,password"
+
+
+def lines_of(services: Services, rep_id: str) -> tuple[tuple[str, ...], set[str]]:
+    """A stored rep's lines, as the record says and as the set routing reads says."""
+    rep = services.reps.get(rep_id)
+    assert rep is not None, rep_id
+    return rep.lines, services.redis.smembers(Keys().rep_lines(rep_id))  # type: ignore[return-value]
+
+
+def test_reps_answer_the_lines_their_teams_column_names(
+    ivr: Run, csv_file: Write, services: Services
+) -> None:
+    path = csv_file(
+        REPS_HEADER + ",teams\n"
+        "sam,Sam,client:sam,rep,pw,tech;billing\n"
+        "bo,Bo,client:bo,rep,pw,Billing support\n"  # spaces also separate; any case
+        "kim,Kim,client:kim,rep,pw,\n"  # empty: support
+        "mia,Mia,client:mia,supervisor,pw,tech\n"
+    )
+    result = ivr("import", "reps", path)
+    assert result.exit_code == 0, result.output
+    assert result.output == "imported 4 reps\n"
+
+    assert lines_of(services, "sam") == (("tech", "billing"), {"tech", "billing"})
+    assert lines_of(services, "bo") == (("billing", "support"), {"billing", "support"})
+    assert lines_of(services, "kim") == (("support",), {"support"})
+    assert lines_of(services, "mia") == (("tech", "managers"), {"tech", "managers"})
+
+    # Once available, each rep is offered to the callers of exactly their lines.
+    for rep_id in ("sam", "bo", "kim", "mia"):
+        assert ivr("reps", "presence", rep_id, "available").exit_code == 0
+    free = {
+        line: set(services.redis.zrange(Keys().available(line), 0, -1))
+        for line in ("support", "tech", "billing", "managers")
+    }
+    assert free == {
+        "support": {"bo", "kim"},
+        "tech": {"sam", "mia"},
+        "billing": {"sam", "bo"},
+        "managers": {"mia"},
+    }
+    offered = services.router.place(Caller(call_sid="CA1", line="managers"))
+    assert isinstance(offered, Offered) and offered.rep.id == "mia"
+
+
+def test_reps_without_a_teams_column_are_on_support_and_supervisors_on_managers_too(
+    ivr: Run, csv_file: Write, services: Services
+) -> None:
+    path = csv_file(REPS_HEADER + "\nsam,Sam,client:sam,rep,pw\nmia,Mia,client:mia,supervisor,pw\n")
+    result = ivr("import", "reps", path)
+    assert result.exit_code == 0, result.output
+    assert lines_of(services, "sam") == (("support",), {"support"})
+    assert lines_of(services, "mia") == (("support", "managers"), {"support", "managers"})
+
+
+def test_an_unknown_team_refuses_the_whole_reps_file_naming_its_line(
+    ivr: Run, csv_file: Write, services: Services
+) -> None:
+    path = csv_file(
+        REPS_HEADER + ",teams\n"
+        "sam,Sam,client:sam,rep,pw,tech\n"
+        "bo,Bo,client:bo,rep,pw,tech;sales\n"
+        "kim,Kim,client:kim,rep,pw,managers\n"  # only a supervisor's role puts them there
+    )
+    output = refused(ivr("import", "reps", path))
+    assert "nothing imported, 2 bad row(s)" in output
+    assert "line 3: teams.1: Input should be 'support', 'tech' or 'billing'" in output
+    assert "line 4: teams.0: Input should be 'support', 'tech' or 'billing'" in output
+    assert "line 2" not in output
+    assert nothing_stored(services)
+    assert services.redis.keys(Keys().rep_lines("*")) == []

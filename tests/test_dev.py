@@ -16,6 +16,8 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from crm.keys import Keys
+from crm.models import MANAGERS_LINE, TEAMS
 from ivr.cli import main
 from ivr.dev import DevPorts, load_demo_data, simulator_config
 from ivr.embedded_redis import RedisServer
@@ -185,4 +187,18 @@ def test_the_dev_phone_says_what_each_demo_caller_will_meet(services: Services) 
         "Ada Lovelace": "gold tier, has an open case C-1001 owned by Sam Rivera",
         "Grace Hopper": "silver tier, no open case",
         "Alan Turing": "standard tier, no open case",
+    }
+
+
+def test_the_demo_reps_answer_every_line_and_are_free_to(services: Services) -> None:
+    load_demo_data(services)
+    free = {
+        line: sorted(services.redis.zrange(Keys().available(line), 0, -1))
+        for line in (*TEAMS, MANAGERS_LINE)
+    }
+    assert free == {
+        "support": ["mia", "raj", "sam"],
+        "tech": ["kim"],
+        "billing": ["raj"],
+        "managers": ["mia"],
     }

@@ -262,8 +262,9 @@ def test_presence_routing_sets_cannot_be_set_by_hand(board: PresenceBoard, route
     with pytest.raises(PresenceRefused, match="a call is ringing"):
         board.set("sam", Presence.AWAY)
     router.accepted("CA1", "sam")
-    with pytest.raises(PresenceRefused, match="after its wrap-up"):
-        board.set("sam", Presence.AVAILABLE)
+    for state in (Presence.AVAILABLE, Presence.AWAY):
+        with pytest.raises(PresenceRefused, match="once it ends"):
+            board.set("sam", state)
 
 
 def test_a_rep_going_available_wakes_the_router(board: PresenceBoard, redis: Redis) -> None:

@@ -262,8 +262,8 @@ local function set_presence()
   local rep, state, wrap_until = unpack(args)
   local current = redis.call('HGET', presence, rep)
   if current == 'offered' then return {'refused', 'a call is ringing this rep; answer or decline it first'} end
-  if current == 'busy' and state == 'available' and redis.call('HEXISTS', offers, rep) == 1 then
-    return {'refused', 'this rep is on a call; they are available again after its wrap-up'}
+  if current == 'busy' and redis.call('HEXISTS', offers, rep) == 1 then
+    return {'refused', 'this rep is on a call; their presence can change once it ends (wrap-up)'}
   end
   set_state(rep, state)
   if state == 'wrap-up' then
