@@ -14,7 +14,7 @@ from twilio.rest import Client
 from ivr.links import link
 from ivr.services import Services
 from ivr.services_access import EXTENSION
-from queues.dispatcher import Dispatcher
+from queues.dispatcher import Dispatcher, Moved
 from queues.reconcile import RECONCILE_SECONDS, Reconciler
 from queues.router import Claim
 from queues.routing_script import LINES
@@ -24,19 +24,25 @@ log = logging.getLogger(__name__)
 ENDED_STATUSES = frozenset({"completed", "canceled", "failed", "busy", "no-answer"})
 
 
-def move_call(app: Flask, call_sid: str, endpoint: str, **params: str) -> bool:
-    """Move a live call to our step `endpoint` (Twilio's REST call update); False if it ended."""
+def move_call(app: Flask, call_sid: str, endpoint: str, **params: str) -> Moved:
+    """Move a live call to our step `endpoint` (Twilio's REST call update)."""
     with app.app_context():
         url = link(endpoint, **params)
     try:
         app.extensions[EXTENSION].twilio.calls(call_sid).update(url=url, method="POST")
-    except TwilioRestException as exc:  # the call ended (404, or no longer in progress)
-        log.info("cannot move call %s: %s", call_sid, exc.msg)
-        return False
-    return True
+    except TwilioRestException as exc:
+        if exc.status >= 500:
+            log.warning("Twilio failed to move call %s: %s", call_sid, exc.msg)
+            return Moved.UNREACHABLE
+        log.info("cannot move call %s: %s", call_sid, exc.msg)  # it ended (404, not in progress)
+        return Moved.GONE
+    except OSError as exc:  # no answer from Twilio (connection refused, timeout)
+        log.warning("cannot reach Twilio to move call %s: %s", call_sid, exc)
+        return Moved.UNREACHABLE
+    return Moved.MOVED
 
 
-def connect(app: Flask, claim: Claim) -> bool:
+def connect(app: Flask, claim: Claim) -> Moved:
     """Have a claimed caller ring the rep claimed for them."""
     return move_call(
         app, claim.call_sid, "voice.connect", rep=claim.rep_id, line=claim.line, call=claim.call_sid

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from enum import StrEnum
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -25,8 +26,17 @@ from queues.router import Claim, Router
 
 log = logging.getLogger(__name__)
 
-# Moves a claimed caller's call to ring the rep; False when the call is gone.
-Connect = Callable[[Claim], bool]
+
+class Moved(StrEnum):
+    """What became of asking Twilio to move a call."""
+
+    MOVED = "moved"
+    GONE = "gone"  # the call has ended
+    UNREACHABLE = "unreachable"  # Twilio could not be asked; the call is as it was
+
+
+# Moves a claimed caller's call to ring the rep.
+Connect = Callable[[Claim], Moved]
 # Moves a caller for whom no manager came in time to the managers' voicemail.
 NoManager = Callable[[str], object]
 TICK_SECONDS = 0.5
@@ -79,6 +89,9 @@ class Dispatcher:
             except RedisError as exc:
                 log.error("dispatcher cannot reach Redis: %s", exc)
                 stop.wait(self._tick_seconds)
+            except Exception:  # a fault in one turn must not end routing for the whole line
+                log.exception("dispatcher turn failed")
+                stop.wait(self._tick_seconds)
 
     def _wakes(self) -> list[str]:
         popped = self._redis.blpop([self._keys.router_wake], timeout=self._tick_seconds)
@@ -89,11 +102,16 @@ class Dispatcher:
 
     def _serve(self, rep_id: str) -> int:
         """Claim the best caller for `rep_id` and ring them; a caller already gone frees the rep
-        for the next one. Returns 1 when a caller was connected, else 0."""
+        for the next one, and with Twilio unreachable the claim is undone for the next turn.
+        Returns 1 when a caller was connected, else 0."""
         while claim := self._router.claim(rep_id):
-            if self._connect(claim):
+            moved = self._connect(claim)
+            if moved is Moved.MOVED:
                 log.info("connecting %s to %s on %s", claim.call_sid, rep_id, claim.line)
                 return 1
+            if moved is Moved.UNREACHABLE:
+                self._router.unclaim(claim.call_sid, rep_id)
+                return 0
             log.info("caller %s left before %s could be rung", claim.call_sid, rep_id)
             self._router.release(claim.call_sid, None)
         return 0

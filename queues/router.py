@@ -314,6 +314,11 @@ class Router:
         """
         return bool(self.script.run("missed", self._clock(), call_sid, rep_id))
 
+    def unclaim(self, call_sid: str, rep_id: str) -> bool:
+        """Undo an offer that could not be rung (Twilio unreachable): the caller back in their
+        place, the rep available as before. False when the offer was already settled."""
+        return bool(self.script.run("unclaim", self._clock(), call_sid, rep_id))
+
     def accepted(self, call_sid: str, rep_id: str) -> bool:
         """The rep took the call in the whisper: they are busy with it."""
         return bool(self.script.run("accepted", self._clock(), call_sid, rep_id))

@@ -47,10 +47,13 @@ def _error(status: int, code: int, message: str) -> Response:
 
 
 def authenticated(view: Callable[P, R]) -> Callable[P, R | Response]:
-    """Refuse requests without the account's SID and auth token, as Twilio does."""
+    """Refuse requests without the account's SID and auth token, as Twilio does (and fail
+    those the test asked to fail, as Twilio does in an incident)."""
 
     @wraps(view)
     def checked(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+        if switch().rest_fails_now():
+            return _error(500, 20500, "Internal Server Error")
         config = switch().config
         auth = request.authorization
         if (

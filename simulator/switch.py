@@ -113,8 +113,23 @@ class Switch:
         self.recordings: dict[str, Recording] = {}
         self.messages: list[Message] = []
         self.errors: list[str] = []
+        # How many REST requests still to answer with a 500, as Twilio does in an incident.
+        self.rest_failures = 0
         # Recording and transcription callbacks still on their way to the app.
         self._callbacks: list[threading.Thread] = []
+
+    def fail_rest(self, times: int) -> None:
+        """Answer the next `times` REST requests with 500 Internal Server Error."""
+        with self.lock:
+            self.rest_failures = times
+
+    def rest_fails_now(self) -> bool:
+        """Whether this REST request is one of those to fail (counting it)."""
+        with self.lock:
+            if self.rest_failures <= 0:
+                return False
+            self.rest_failures -= 1
+            return True
 
     # ----- people and legs -----
 

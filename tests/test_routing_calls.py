@@ -170,6 +170,19 @@ def test_a_caller_whose_hang_up_went_unheard_leaves_the_line_at_the_reconcile(
     assert router.waiting_calls() == {cat.sid: CAT.phone, dan.sid: DAN.phone}
 
 
+def test_a_twilio_incident_delays_the_connection_but_loses_nobody_their_place(
+    floor: Line,
+) -> None:
+    bob = waiting(floor, BOB)
+    cat = waiting(floor, CAT)
+    floor.sim.switch.fail_rest(3)  # Twilio answers 500 to the next moves of a call
+    floor.services.presence.set("sam", Presence.AVAILABLE)
+    bob.expect_bridged("sam")
+    assert floor.sim.switch.rest_failures == 0
+    assert floor.services.router.position(cat.sid) == 1
+    assert floor.services.reps.presence("sam") is Presence.BUSY
+
+
 def test_a_caller_who_redials_soon_resumes_their_old_place(floor: Line) -> None:
     bob = waiting(floor, BOB)
     cat = waiting(floor, CAT)

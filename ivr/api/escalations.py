@@ -12,6 +12,7 @@ from ivr.api import bp
 from ivr.api.auth import body, error
 from ivr.services_access import services
 from queues import lines
+from queues.dispatcher import Moved
 from queues.router import Claim, Refused
 
 REFUSALS = {
@@ -77,7 +78,11 @@ def accept_escalation(call_sid: str) -> Response:
         message = REFUSALS[taken.reason].format(id=call_sid, detail=taken.detail, rep=supervisor.id)
         return error(409, message)
     claim = Claim(call_sid=call_sid, rep_id=supervisor.id, line=lines.MANAGERS)
-    if not dispatch.connect(current_app, claim):
+    moved = dispatch.connect(current_app, claim)
+    if moved is Moved.UNREACHABLE:
+        services().router.unclaim(call_sid, supervisor.id)
+        return error(503, "Twilio cannot be reached to ring you now; try again in a moment")
+    if moved is Moved.GONE:
         services().router.release(call_sid, None)
         return error(409, f"the caller of escalation {call_sid} has hung up")
     return jsonify(id=call_sid, accepted_by=supervisor.id)
@@ -94,8 +99,9 @@ def escalate_call(call_sid: str) -> Response:
         return error(409, f"call {call_sid} is not with a rep now")
     # The rep's part ends first, so the caller's next step cannot ring them again.
     services().router.finished(call_sid, rep_id, entry.get("line", lines.SUPPORT), None)
-    if not dispatch.move_call(
+    moved = dispatch.move_call(
         current_app, call_sid, "voice.escalated", by=rep_id, reason=hand_up.reason
-    ):
-        return error(409, f"call {call_sid} has ended")
+    )
+    if moved is not Moved.MOVED:
+        return error(409, f"call {call_sid} could not be moved ({moved.value})")
     return jsonify(id=call_sid, escalated_by=rep_id)

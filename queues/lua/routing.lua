@@ -322,6 +322,23 @@ local function missed()
   return 0
 end
 
+-- unclaim SID REP: the caller could not be moved to the rep (Twilio unreachable): the offer is
+-- undone, the caller back in their line at their score, the rep available as before.
+local function unclaim()
+  local sid, rep = unpack(args)
+  if redis.call('HGET', offers, rep) ~= sid then return 0 end
+  redis.call('HDEL', offers, rep)
+  set_state(rep, 'available')
+  local entry = entry_key(sid)
+  local line, score = unpack(redis.call('HMGET', entry, 'line', 'score'))
+  if redis.call('HGET', entry, 'state') == 'offered' and line_key[line] then
+    redis.call('HSET', entry, 'state', 'waiting', 'rep', '')
+    redis.call('ZADD', line_key[line], score, sid)
+  end
+  log('route.unclaimed', sid, rep)
+  return 1
+end
+
 -- accepted SID REP: the rep pressed 1 in the whisper: on the call.
 local function accepted()
   local sid, rep = unpack(args)
@@ -406,7 +423,7 @@ local function overdue()
 end
 
 local commands = {
-  place = place_command, arrive = arrive, claim = claim, presence = set_presence, release = release, missed = missed,
+  place = place_command, arrive = arrive, claim = claim, presence = set_presence, release = release, missed = missed, unclaim = unclaim,
   accepted = accepted, finished = finished, ['wrap-ups'] = wrap_ups, promote = promote,
   position = function() return position(args[1]) end, hold = hold, take = take,
   overdue = overdue,
