@@ -133,3 +133,42 @@ class Keys:
     def events(self) -> str:
         """Stream of call and case events: the audit log reports read."""
         return f"{self.prefix}events"
+
+    def callback(self, callback_id: str) -> str:
+        """Hash: one callback (who, why, line, owner, due, promise, attempts, state)."""
+        return f"{self.prefix}callback:{callback_id}"
+
+    def callback_messages(self, callback_id: str) -> str:
+        """List: the messages (JSON) a callback answers, oldest first; merged requests add one."""
+        return f"{self.prefix}callback:{callback_id}:messages"
+
+    @property
+    def callbacks_due(self) -> str:
+        """Sorted set: pending and retry-wait callbacks by the epoch second they are due."""
+        return f"{self.prefix}callbacks:due"
+
+    @property
+    def callbacks_dialling(self) -> str:
+        """Sorted set: callbacks with a live attempt, by the epoch second its lease runs out."""
+        return f"{self.prefix}callbacks:dialling"
+
+    @property
+    def callbacks_closed(self) -> str:
+        """Sorted set: done, failed and cancelled callbacks by the epoch second they closed."""
+        return f"{self.prefix}callbacks:closed"
+
+    @property
+    def callbacks_live(self) -> str:
+        """Hash: customer phone -> their one open callback (a second request merges into it)."""
+        return f"{self.prefix}callbacks:live"
+
+    @property
+    def callbacks_by_origin(self) -> str:
+        """Hash: what asked for a callback (a recording, a call) -> its callback, so a retried
+        report never makes a second one."""
+        return f"{self.prefix}callbacks:by-origin"
+
+    @property
+    def callbacks_sequence(self) -> str:
+        """Counter behind callback ids."""
+        return f"{self.prefix}callbacks:sequence"

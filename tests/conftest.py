@@ -34,6 +34,25 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server.stop()
 
 
+class Clock:
+    """Time a test moves by hand (Redis itself is real)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock that stands still until the test moves it."""
+    return Clock()
+
+
 @pytest.fixture
 def redis(redis_server: RedisServer) -> Redis:
     """A client of the private server, emptied before each test (it holds nothing shared)."""

@@ -14,6 +14,7 @@ from crm.models import Customer, Presence, Rep, Role, TierThresholds
 from crm.reps import RepRepository, UnknownRep
 from queues.presence import PresenceBoard, PresenceRefused
 from queues.router import Caller, Hold, Offered, Placement, Router, Waiting
+from tests.conftest import Clock
 
 POLICY = Routing(
     head_start_seconds={"standard": 0, "silver": 45, "gold": 90},
@@ -23,24 +24,6 @@ POLICY = Routing(
     wrap_up_seconds=30,
     rejoin_seconds=300,
 )
-
-
-class Clock:
-    """Time the test moves by hand (Redis itself is real)."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

@@ -1,0 +1,178 @@
+"""The callback book: every promise of a callback, and every step toward keeping it.
+
+Each change is one command of `lua/callbacks.lua`, so whichever process makes it (the web app
+storing a message, a worker dialling, the sweeper, a status callback), a callback has one state
+and at most one live attempt. An attempt has its own id; Twilio's reports carry it, and only
+the live attempt's report changes anything, once.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+
+from redis import Redis
+
+from crm.keys import Keys
+from crm.scripts import LuaScript
+from voicemail.models import Callback, CallbackState, Message
+
+CALLBACKS = LuaScript("callbacks", package="voicemail")
+_ID = "\x00"  # marks where a callback id goes in a per-callback key name
+
+
+@dataclass(frozen=True)
+class Request:
+    """A caller asks to be called back (a voicemail, or a callback chosen on hold)."""
+
+    origin: str  # what asked (a recording, a call): a retried report is the same request
+    phone: str
+    due: datetime
+    promised_by: datetime
+    message: Message
+    line: str = "support"
+    case: str = ""
+    owner: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Requested:
+    """What became of a request: a new callback, one merged into an open one, or a repeat."""
+
+    outcome: Literal["created", "merged", "duplicate"]
+    callback_id: str
+    promised_by: datetime
+
+
+class CallbackRefused(ValueError):
+    """A change the callback's state does not allow (it is closed, or not due)."""
+
+
+class CallbackBook:
+    """Reads and changes callbacks, each change one atomic step."""
+
+    def __init__(self, redis: Redis, keys: Keys, clock: Callable[[], float] = time.time) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._clock = clock
+        self._script_keys = [
+            keys.callbacks_due,
+            keys.callbacks_dialling,
+            keys.callbacks_closed,
+            keys.callbacks_live,
+            keys.callbacks_by_origin,
+            keys.callbacks_sequence,
+            keys.events,
+        ]
+        prefix, suffix = keys.callback_messages(_ID).split(_ID)
+        self._layout = [prefix, suffix]
+
+    def _run(self, command: str, *args: Any) -> Any:
+        return CALLBACKS.run(
+            self._redis, self._script_keys, [command, self._clock(), *self._layout, *args]
+        )
+
+    def request(self, request: Request, max_attempts: int) -> Requested:
+        """Write the promise (before anyone speaks it): a new callback, or the caller's open one
+        with this message added, keeping its earlier promise."""
+        fields = {
+            "line": request.line,
+            "case": request.case,
+            "owner": request.owner,
+            "path": request.path,
+        }
+        outcome, callback_id, promised_by = self._run(
+            "request",
+            request.origin,
+            request.phone,
+            request.due.timestamp(),
+            request.promised_by.timestamp(),
+            max_attempts,
+            request.message.model_dump_json(),
+            *(item for pair in fields.items() for item in pair),
+        )
+        return Requested(
+            outcome=outcome,
+            callback_id=callback_id,
+            promised_by=datetime.fromtimestamp(float(promised_by), UTC),
+        )
+
+    def get(self, callback_id: str) -> Callback | None:
+        """One callback with its messages; None if there is no such callback."""
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self._keys.callback(callback_id))
+            pipe.lrange(self._keys.callback_messages(callback_id), 0, -1)
+            fields, messages = pipe.execute()
+        return Callback.from_stored(fields, messages) if fields else None
+
+    def start(self, callback_id: str, lease_seconds: float, force: bool = False) -> str:
+        """Begin an attempt (due, or `force`: a person asked for it now); returns its id.
+
+        `CallbackRefused` when the callback has a live attempt already, is closed or not due.
+        """
+        attempt = f"AT{uuid.uuid4().hex}"
+        outcome, detail = self._run(
+            "start", callback_id, attempt, self._clock() + lease_seconds, "1" if force else "0"
+        )
+        if outcome == "refused":
+            raise CallbackRefused(f"callback {callback_id} is {detail}")
+        return attempt
+
+    def connected(self, callback_id: str, attempt: str) -> bool:
+        """The rep took the callback: the customer may be dialled. False for a stale attempt."""
+        return bool(self._run("connected", callback_id, attempt))
+
+    def lease(self, callback_id: str, attempt: str, seconds: float) -> bool:
+        """Keep the live attempt from the sweeper for `seconds` more (its call is still on)."""
+        return bool(self._run("lease", callback_id, attempt, self._clock() + seconds))
+
+    def finish(
+        self,
+        callback_id: str,
+        attempt: str,
+        outcome: str,
+        reason: str,
+        backoff_seconds: Sequence[int],
+    ) -> CallbackState | None:
+        """How an attempt ended: 'answered' is done; otherwise retry after the back-off for this
+        attempt number, or fail after the last. None when the report is not for the live
+        attempt (a repeat, a late one): nothing changed."""
+        result = self._run("finish", callback_id, attempt, outcome, reason, *backoff_seconds)
+        return None if result[0] == "ignored" else CallbackState(result[0])
+
+    def cancel(self, callback_id: str, reason: str) -> CallbackState:
+        """Call a callback off; returns the state it had. `CallbackRefused` once it is closed."""
+        outcome, detail = self._run("cancel", callback_id, reason)
+        if outcome == "refused":
+            raise CallbackRefused(f"callback {callback_id} is {detail}")
+        return CallbackState(detail)
+
+    def due(self, limit: int = 1000) -> list[str]:
+        """Pending and retry-wait callbacks due now, longest overdue first."""
+        return cast(
+            list[str],
+            self._redis.zrangebyscore(self._keys.callbacks_due, "-inf", self._clock(), 0, limit),
+        )
+
+    def stuck(self, limit: int = 1000) -> list[str]:
+        """Callbacks whose live attempt's lease has run out: the sweeper looks at them."""
+        return cast(
+            list[str],
+            self._redis.zrangebyscore(
+                self._keys.callbacks_dialling, "-inf", self._clock(), 0, limit
+            ),
+        )
+
+    def open_callbacks(self) -> list[Callback]:
+        """Every callback not yet closed, soonest due first."""
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zrange(self._keys.callbacks_due, 0, -1)
+            pipe.zrange(self._keys.callbacks_dialling, 0, -1)
+            ids = [callback_id for found in pipe.execute() for callback_id in found]
+        found = [self.get(callback_id) for callback_id in ids]
+        return sorted((callback for callback in found if callback), key=lambda c: c.due)

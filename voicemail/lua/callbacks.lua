@@ -1,0 +1,154 @@
+-- Callbacks as a state machine: every transition is one atomic step, so a web process, several
+-- workers and the sweeper may all act on one callback and it still has one state and at most one
+-- live attempt.
+--
+--   pending -> dialling -> connected -> done
+--   dialling/connected -> retry-wait (due again after a back-off) -> dialling ...
+--   dialling/connected -> failed (the last attempt)      any open state -> cancelled
+--
+-- KEYS[1] due zset (id -> epoch)   KEYS[2] dialling zset (id -> lease end)
+-- KEYS[3] closed zset (id -> epoch) KEYS[4] live hash (phone -> id)
+-- KEYS[5] by-origin hash (origin -> id)   KEYS[6] id sequence   KEYS[7] events stream
+-- ARGV[1] command, ARGV[2] now (epoch seconds), ARGV[3] callback key prefix,
+-- ARGV[4] messages key suffix; the command's own arguments follow.
+
+local due, dialling, closed, live, by_origin, sequence, events =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local command, now, prefix, messages_suffix = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local args = {}
+for i = 5, #ARGV do args[#args + 1] = ARGV[i] end
+local OPEN = {pending = true, ['retry-wait'] = true, dialling = true, connected = true}
+
+local function key(id) return prefix .. id end
+
+local function log(kind, id, detail)
+  redis.call('XADD', events, 'MAXLEN', '~', 1000000, '*', 'event', kind, 'callback', id, 'detail', detail or '')
+end
+
+-- A callback leaves every open index: it will never be dialled again.
+local function close(id, state, reason)
+  local record = key(id)
+  local phone = redis.call('HGET', record, 'phone')
+  redis.call('HSET', record, 'state', state, 'closed', now, 'reason', reason or '', 'attempt', '')
+  redis.call('ZREM', due, id)
+  redis.call('ZREM', dialling, id)
+  redis.call('ZADD', closed, now, id)
+  if phone and redis.call('HGET', live, phone) == id then redis.call('HDEL', live, phone) end
+  log('callback.' .. state, id, reason)
+end
+
+-- request ORIGIN PHONE DUE PROMISED_BY MAX_ATTEMPTS MESSAGE_JSON FIELD VALUE ...
+-- A new callback, or the same one again: a retried report (same origin) changes nothing, and a
+-- customer who already has an open callback gets their message added to it, keeping its
+-- promise. Returns {'created'|'merged'|'duplicate', id, promised_by}.
+local function request()
+  local origin, phone, due_at, promised_by, max_attempts, message = args[1], args[2], args[3], args[4], args[5], args[6]
+  local known = redis.call('HGET', by_origin, origin)
+  if known then return {'duplicate', known, redis.call('HGET', key(known), 'promised_by')} end
+  local open = redis.call('HGET', live, phone)
+  if open and OPEN[redis.call('HGET', key(open), 'state')] then
+    redis.call('RPUSH', key(open) .. messages_suffix, message)
+    redis.call('HSET', by_origin, origin, open)
+    log('callback.merged', open, origin)
+    return {'merged', open, redis.call('HGET', key(open), 'promised_by')}
+  end
+  local id = 'CB-' .. redis.call('INCR', sequence)
+  local record = key(id)
+  redis.call('HSET', record, 'id', id, 'origin', origin, 'phone', phone, 'due', due_at,
+    'promised_by', promised_by, 'max_attempts', max_attempts, 'attempts', 0, 'state', 'pending',
+    'created', now)
+  for i = 7, #args, 2 do redis.call('HSET', record, args[i], args[i + 1]) end
+  redis.call('RPUSH', record .. messages_suffix, message)
+  redis.call('ZADD', due, due_at, id)
+  redis.call('HSET', live, phone, id)
+  redis.call('HSET', by_origin, origin, id)
+  log('callback.created', id, origin)
+  return {'created', id, promised_by}
+end
+
+-- start ID ATTEMPT LEASE_UNTIL FORCE: one attempt begins, if the callback is due (or FORCE, a
+-- person asked to start it now) and has no live attempt. Returns {'started', attempts} or
+-- {'refused', state}.
+local function start()
+  local id, attempt, lease_until, force = args[1], args[2], args[3], args[4] == '1'
+  local record = key(id)
+  local state, due_at = unpack(redis.call('HMGET', record, 'state', 'due'))
+  if state ~= 'pending' and state ~= 'retry-wait' then return {'refused', state or 'unknown'} end
+  if not force and tonumber(due_at) > now then return {'refused', 'not due'} end
+  local attempts = redis.call('HINCRBY', record, 'attempts', 1)
+  redis.call('HSET', record, 'state', 'dialling', 'attempt', attempt, 'lease', lease_until, 'started', now)
+  redis.call('ZREM', due, id)
+  redis.call('ZADD', dialling, lease_until, id)
+  log('callback.dialling', id, attempt)
+  return {'started', attempts}
+end
+
+-- connected ID ATTEMPT: the rep took the callback and the customer is being dialled. Only the
+-- live attempt may connect. Returns 1, or 0 when this attempt is no longer the live one.
+local function connected()
+  local id, attempt = args[1], args[2]
+  local record = key(id)
+  local state, live_attempt = unpack(redis.call('HMGET', record, 'state', 'attempt'))
+  if state ~= 'dialling' or live_attempt ~= attempt then return 0 end
+  redis.call('HSET', record, 'state', 'connected', 'connected_at', now)
+  log('callback.connected', id, attempt)
+  return 1
+end
+
+-- lease ID ATTEMPT LEASE_UNTIL: the live attempt is still on a call; the sweeper leaves it.
+local function lease()
+  local id, attempt, lease_until = args[1], args[2], args[3]
+  local record = key(id)
+  local state, live_attempt = unpack(redis.call('HMGET', record, 'state', 'attempt'))
+  if (state ~= 'dialling' and state ~= 'connected') or live_attempt ~= attempt then return 0 end
+  redis.call('HSET', record, 'lease', lease_until)
+  redis.call('ZADD', dialling, lease_until, id)
+  return 1
+end
+
+-- finish ID ATTEMPT OUTCOME REASON BACKOFF...: how the live attempt ended. 'answered' is done
+-- (kept if by the promise); anything else waits the back-off for its attempt number, or fails
+-- after the last. A report for another attempt, or a second report, changes nothing.
+-- Returns the state now, or {'ignored', state}.
+local function finish()
+  local id, attempt, outcome, reason = args[1], args[2], args[3], args[4]
+  local record = key(id)
+  local state, live_attempt, attempts, max_attempts, promised_by = unpack(redis.call('HMGET', record,
+    'state', 'attempt', 'attempts', 'max_attempts', 'promised_by'))
+  if (state ~= 'dialling' and state ~= 'connected') or live_attempt ~= attempt then
+    return {'ignored', state or 'unknown'}
+  end
+  redis.call('HSET', record, 'last_outcome', outcome)
+  if outcome == 'answered' then
+    local margin = tonumber(promised_by) - now
+    redis.call('HSET', record, 'kept', margin >= 0 and 1 or 0, 'margin', margin)
+    close(id, 'done', '')
+    return {'done'}
+  end
+  attempts = tonumber(attempts)
+  if attempts >= tonumber(max_attempts) then
+    close(id, 'failed', reason)
+    return {'failed'}
+  end
+  local backoffs = #args - 4
+  local wait = tonumber(args[4 + math.min(attempts, backoffs)])
+  redis.call('HSET', record, 'state', 'retry-wait', 'attempt', '', 'due', now + wait)
+  redis.call('ZREM', dialling, id)
+  redis.call('ZADD', due, now + wait, id)
+  log('callback.retry-wait', id, reason)
+  return {'retry-wait'}
+end
+
+-- cancel ID REASON: the customer or a person calls it off. Returns the state it had, or
+-- {'refused', state} for one already closed.
+local function cancel()
+  local id, reason = args[1], args[2]
+  local state = redis.call('HGET', key(id), 'state')
+  if not OPEN[state] then return {'refused', state or 'unknown'} end
+  close(id, 'cancelled', reason)
+  return {'cancelled', state}
+end
+
+local commands = {request = request, start = start, connected = connected, lease = lease,
+  finish = finish, cancel = cancel}
+return commands[command]()
