@@ -7,7 +7,7 @@ it has forgotten them (after a restart).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from hashlib import sha1
 from importlib.resources import files
 from typing import Any
@@ -21,15 +21,28 @@ class LuaScript:
     """One Lua file of a package's `lua/` folder (crm's unless another package is named).
 
     `libraries` are Lua files (package, name) of functions sent in front of it, so scripts
-    share a step (who is calling) instead of each carrying its own copy.
+    share a step (who is calling) instead of each carrying its own copy. `constants` become
+    Lua tables in front of all (`local NAME = {...}`): what every run would otherwise send
+    again, such as one namespace's key names, costs nothing per call.
     """
 
     def __init__(
-        self, name: str, package: str = "crm", libraries: Sequence[tuple[str, str]] = ()
+        self,
+        name: str,
+        package: str = "crm",
+        libraries: Sequence[tuple[str, str]] = (),
+        constants: Mapping[str, Sequence[str | int]] | None = None,
     ) -> None:
         parts = [*libraries, (package, name)]
+        header = [
+            f"local {table} = {{{', '.join(lua_literal(value) for value in values)}}}"
+            for table, values in (constants or {}).items()
+        ]
         self.source = "\n".join(
-            files(owner).joinpath(f"lua/{file}.lua").read_text() for owner, file in parts
+            [
+                *header,
+                *(files(owner).joinpath(f"lua/{file}.lua").read_text() for owner, file in parts),
+            ]
         )
         self.sha = sha1(self.source.encode()).hexdigest()
 
@@ -44,6 +57,14 @@ class LuaScript:
         except NoScriptError:
             redis.script_load(self.source)
             return redis.evalsha(self.sha, len(keys), *keys, *args)
+
+
+def lua_literal(value: str | int) -> str:
+    """`value` as a Lua literal: a number, or a string with each byte escaped that needs it."""
+    if isinstance(value, int):
+        return str(value)
+    safe = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_. "
+    return '"' + "".join(chr(b) if b in safe else f"\\{b}" for b in value.encode()) + '"'
 
 
 def run_scripts(

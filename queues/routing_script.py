@@ -19,7 +19,6 @@ from crm.keys import Keys
 from crm.models import MANAGERS_LINE, TEAMS
 from crm.scripts import LuaScript
 
-ROUTING = LuaScript("routing", package="queues", libraries=[WHO_IS_CALLING])
 LINES: tuple[str, ...] = (*TEAMS, MANAGERS_LINE)
 _SID = "\x00"  # marks where a CallSid goes in a per-call key name
 
@@ -30,7 +29,7 @@ class RoutingScript:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
-        self._keys = [
+        layout_keys = [
             keys.presence,
             keys.presence_since,
             keys.offers,
@@ -43,7 +42,7 @@ class RoutingScript:
             *(keys.handled(line) for line in LINES),
             keys.manager_wait_ends,
         ]
-        self._prefixes = [
+        layout: list[str | int] = [
             keys.waiting(""),
             keys.owner_line(""),
             keys.rep(""),
@@ -56,20 +55,25 @@ class RoutingScript:
             len(LINES),
             *LINES,
         ]
+        self._script = LuaScript(
+            "routing",
+            package="queues",
+            libraries=[WHO_IS_CALLING],
+            constants={"K": layout_keys, "L": layout},
+        )
 
     def queue(self, pipe: Pipeline, command: str, now: float, *args: Any) -> None:
         """Add one command to a pipeline (to share a webhook's single round trip)."""
-        ROUTING.queue(pipe, self._keys, [command, now, *self._prefixes, *args])
+        self._script.queue(pipe, [], [command, now, *args])
 
     def run(self, command: str, now: float, *args: Any) -> Any:
         """Run one command on its own and return its result."""
-        return ROUTING.run(self.redis, self._keys, [command, now, *self._prefixes, *args])
+        return self._script.run(self.redis, [], [command, now, *args])
 
     def wake(self, rep_id: str = "") -> None:
         """Tell the router a rep may take a call now (a bare wake: look at every line)."""
         self.redis.rpush(self.keys.router_wake, rep_id)
 
-    @staticmethod
-    def scripts() -> Sequence[LuaScript]:
+    def scripts(self) -> Sequence[LuaScript]:
         """The scripts a pipeline of routing commands may need loaded."""
-        return [ROUTING]
+        return [self._script]

@@ -1,42 +1,43 @@
 -- The routing line and rep presence: every change is one atomic step, so two web processes
 -- and a worker racing can never give one caller to two reps or two callers to one rep.
--- Sent with crm's who_is_calling.lua in front of it.
+-- Sent with crm's who_is_calling.lua in front of it, and before that a header naming the keys
+-- of one namespace (`K`) and its key prefixes and lines (`L`), so a call sends only what
+-- changes: ARGV[1] command, ARGV[2] now (epoch seconds), then the command's own arguments.
 --
--- KEYS[1] presence hash (rep -> state)       KEYS[2] presence-since hash (rep -> epoch)
--- KEYS[3] offers hash (rep -> CallSid)         KEYS[4] wrap-up ends zset (rep -> epoch)
--- KEYS[5] owner-wait ends zset (sid -> epoch)  KEYS[6] events stream
--- Then per line, n keys each: KEYS[7 .. 6+n] its waiting callers (zset), KEYS[7+n .. 6+2n]
--- its available reps (zset, by idle since), KEYS[7+2n .. 6+3n] its reps on duty (available,
--- offered, busy or wrap-up; a set), KEYS[7+3n .. 6+4n] its latest conversations' lengths (list)
--- Last, KEYS[7+4n]: manager callers by the epoch second they are offered voicemail instead.
--- ARGV[1] command, ARGV[2] now (epoch seconds), then the prefixes of: ARGV[3] waiting-caller
--- hashes, ARGV[4] owner lines, ARGV[5] reps (JSON; `<prefix><id>:lines` is a rep's lines),
--- ARGV[6] rejoin keys, ARGV[7] customers, ARGV[8] cases, ARGV[9] a caller's open cases;
--- ARGV[10], ARGV[11] what comes before and after the CallSid in a call's details hash,
--- ARGV[12] how long a call's details are kept (seconds);
--- ARGV[13] n, ARGV[14 .. 13+n] line names; the command's own arguments follow.
+-- K[1] presence hash (rep -> state)       K[2] presence-since hash (rep -> epoch)
+-- K[3] offers hash (rep -> CallSid)         K[4] wrap-up ends zset (rep -> epoch)
+-- K[5] owner-wait ends zset (sid -> epoch)  K[6] events stream
+-- Then per line, n keys each: K[7 .. 6+n] its waiting callers (zset), K[7+n .. 6+2n]
+-- its available reps (zset, by idle since), K[7+2n .. 6+3n] its reps on duty (available,
+-- offered, busy or wrap-up; a set), K[7+3n .. 6+4n] its latest conversations' lengths (list)
+-- Last, K[7+4n]: manager callers by the epoch second they are offered voicemail instead.
+-- The prefixes of: L[1] waiting-caller hashes, L[2] owner lines, L[3] reps (JSON;
+-- `<prefix><id>:lines` is a rep's lines), L[4] rejoin keys, L[5] customers, L[6] cases,
+-- L[7] a caller's open cases; L[8], L[9] what comes before and after the CallSid in a
+-- call's details hash, L[10] how long a call's details are kept (seconds);
+-- L[11] n, L[12 .. 11+n] line names.
 -- Keys of callers and reps are built here from prefixes, so this needs a single Redis (or
 -- all of one line's keys in one hash slot).
 
-local presence, since, offers, wrap_ends, owner_ends, events = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local presence, since, offers, wrap_ends, owner_ends, events = K[1], K[2], K[3], K[4], K[5], K[6]
 local command, now = ARGV[1], tonumber(ARGV[2])
-local waiting_prefix, owner_prefix, rep_prefix, rejoin_prefix = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local customer_prefix, case_prefix, open_cases_prefix = ARGV[7], ARGV[8], ARGV[9]
-local details_prefix, details_suffix, details_ttl = ARGV[10], ARGV[11], ARGV[12]
-local n = tonumber(ARGV[13])
+local waiting_prefix, owner_prefix, rep_prefix, rejoin_prefix = L[1], L[2], L[3], L[4]
+local customer_prefix, case_prefix, open_cases_prefix = L[5], L[6], L[7]
+local details_prefix, details_suffix, details_ttl = L[8], L[9], L[10]
+local n = tonumber(L[11])
 local line_key, available_key, duty_key, handled_key = {}, {}, {}, {}
 for i = 1, n do
-  line_key[ARGV[13 + i]] = KEYS[6 + i]
-  available_key[ARGV[13 + i]] = KEYS[6 + n + i]
-  duty_key[ARGV[13 + i]] = KEYS[6 + 2 * n + i]
-  handled_key[ARGV[13 + i]] = KEYS[6 + 3 * n + i]
+  line_key[L[11 + i]] = K[6 + i]
+  available_key[L[11 + i]] = K[6 + n + i]
+  duty_key[L[11 + i]] = K[6 + 2 * n + i]
+  handled_key[L[11 + i]] = K[6 + 3 * n + i]
 end
 local HANDLED_KEPT = 50  -- conversations the expected wait is averaged over
-local manager_ends = KEYS[7 + 4 * n]
+local manager_ends = K[7 + 4 * n]
 local MANAGERS = 'managers'
 local ON_DUTY = {available = true, offered = true, busy = true, ['wrap-up'] = true}
 local args = {}
-for i = 14 + n, #ARGV do args[#args + 1] = ARGV[i] end
+for i = 3, #ARGV do args[#args + 1] = ARGV[i] end
 local TIER_RANK = {standard = 1, silver = 2, gold = 3}
 local TIERS = {'standard', 'silver', 'gold'}
 
