@@ -98,8 +98,27 @@ def test_one_live_attempt_at_most(book: CallbackBook, clock: Clock) -> None:
     assert (callback.state, callback.attempt, callback.attempts) == (
         CallbackState.DIALLING,
         attempt,
-        1,
+        0,  # nobody was called yet: ringing the rep spends no attempt
     )
+
+
+def test_a_rep_who_never_takes_it_costs_the_customer_no_attempt(
+    book: CallbackBook, clock: Clock
+) -> None:
+    book.request(voicemail(clock), max_attempts=3)
+    attempt = book.start("CB-1", lease_seconds=120)
+    assert book.leg("CB-1", attempt, "CArep")
+    assert book.requeue("CB-1", attempt)
+    assert not book.requeue("CB-1", attempt)  # the status callback after the gather's timeout
+    assert not book.connected("CB-1", attempt)
+    callback = book.get("CB-1")
+    assert callback is not None
+    assert (callback.state, callback.attempts, callback.leg) == (CallbackState.PENDING, 0, "")
+    assert book.due() == ["CB-1"] and book.stuck() == []
+    again = book.start("CB-1", lease_seconds=120)
+    assert book.connected("CB-1", again) == 1
+    assert not book.requeue("CB-1", again)  # the customer was called: only its outcome counts
+    assert not book.leg("CB-1", attempt, "CAold")
 
 
 def test_a_callback_not_yet_due_starts_only_when_a_person_asks(
@@ -121,7 +140,8 @@ def test_an_answered_callback_is_done_and_its_promise_kept_by_a_margin(
 ) -> None:
     book.request(voicemail(clock), max_attempts=3)
     attempt = book.start("CB-1", lease_seconds=120)
-    assert book.connected("CB-1", attempt)
+    assert book.finish("CB-1", attempt, "answered", "", BACKOFF) is None  # not yet connected
+    assert book.connected("CB-1", attempt) == 1
     clock.advance(1200)
     assert book.finish("CB-1", attempt, "answered", "", BACKOFF) is CallbackState.DONE
     callback = book.get("CB-1")
@@ -137,6 +157,7 @@ def test_a_failed_attempt_waits_its_back_off_then_fails_after_the_last(
     book.request(voicemail(clock), max_attempts=3)
     for wait in BACKOFF[:2]:
         attempt = book.start("CB-1", lease_seconds=120)
+        book.connected("CB-1", attempt)
         assert book.finish("CB-1", attempt, "busy", "customer busy", BACKOFF) is (
             CallbackState.RETRY_WAIT
         )
@@ -145,6 +166,7 @@ def test_a_failed_attempt_waits_its_back_off_then_fails_after_the_last(
         clock.advance(1)
         assert book.due() == ["CB-1"]
     attempt = book.start("CB-1", lease_seconds=120)
+    assert book.connected("CB-1", attempt) == 3
     assert book.finish("CB-1", attempt, "no-answer", "no answer", BACKOFF) is CallbackState.FAILED
     callback = book.get("CB-1")
     assert callback is not None
@@ -160,6 +182,7 @@ def test_a_failed_attempt_waits_its_back_off_then_fails_after_the_last(
 def test_repeated_late_or_foreign_reports_change_nothing(book: CallbackBook, clock: Clock) -> None:
     book.request(voicemail(clock), max_attempts=3)
     first = book.start("CB-1", lease_seconds=120)
+    book.connected("CB-1", first)
     assert book.finish("CB-1", first, "busy", "busy", BACKOFF) is CallbackState.RETRY_WAIT
     assert book.finish("CB-1", first, "busy", "busy", BACKOFF) is None  # the same report again
     clock.advance(BACKOFF[0])
@@ -172,7 +195,7 @@ def test_repeated_late_or_foreign_reports_change_nothing(book: CallbackBook, clo
     assert (callback.state, callback.attempt, callback.attempts) == (
         CallbackState.DIALLING,
         second,
-        2,
+        1,
     )
 
 

@@ -123,9 +123,20 @@ class CallbackBook:
             raise CallbackRefused(f"callback {callback_id} is {detail}")
         return attempt
 
-    def connected(self, callback_id: str, attempt: str) -> bool:
-        """The rep took the callback: the customer may be dialled. False for a stale attempt."""
-        return bool(self._run("connected", callback_id, attempt))
+    def leg(self, callback_id: str, attempt: str, call_sid: str) -> bool:
+        """Keep the call ringing the rep for this attempt; False for a stale attempt."""
+        return bool(self._run("leg", callback_id, attempt, call_sid))
+
+    def requeue(self, callback_id: str, attempt: str) -> bool:
+        """The rep never took it: pending again, no attempt spent. False if already settled."""
+        return bool(self._run("requeue", callback_id, attempt))
+
+    def connected(self, callback_id: str, attempt: str) -> int:
+        """The rep took the callback: the customer may be dialled, spending an attempt.
+
+        Returns how many attempts are now spent; 0 for a stale attempt (do not dial).
+        """
+        return int(self._run("connected", callback_id, attempt))
 
     def lease(self, callback_id: str, attempt: str, seconds: float) -> bool:
         """Keep the live attempt from the sweeper for `seconds` more (its call is still on)."""
@@ -139,9 +150,9 @@ class CallbackBook:
         reason: str,
         backoff_seconds: Sequence[int],
     ) -> CallbackState | None:
-        """How an attempt ended: 'answered' is done; otherwise retry after the back-off for this
-        attempt number, or fail after the last. None when the report is not for the live
-        attempt (a repeat, a late one): nothing changed."""
+        """How the call to the customer ended: 'answered' is done; otherwise retry after the
+        back-off for this attempt number, or fail after the last. None when the report is not
+        for the live, connected attempt (a repeat, a late one): nothing changed."""
         result = self._run("finish", callback_id, attempt, outcome, reason, *backoff_seconds)
         return None if result[0] == "ignored" else CallbackState(result[0])
 

@@ -50,6 +50,7 @@ class Callback(BaseModel):
     attempts: int = 0
     max_attempts: int
     attempt: str = ""  # the live attempt's id, matched against Twilio's reports
+    leg: str = ""  # the CallSid ringing the rep for the live attempt
     last_outcome: str = ""
     reason: str = ""  # why it failed or was cancelled
     closed: datetime | None = None

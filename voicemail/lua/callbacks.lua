@@ -2,9 +2,11 @@
 -- workers and the sweeper may all act on one callback and it still has one state and at most one
 -- live attempt.
 --
---   pending -> dialling -> connected -> done
---   dialling/connected -> retry-wait (due again after a back-off) -> dialling ...
---   dialling/connected -> failed (the last attempt)      any open state -> cancelled
+--   pending -> dialling (a rep is rung) -> connected (the customer is dialled) -> done
+--   dialling -> pending (the rep never took it: the customer was not called)
+--   connected -> retry-wait (due again after a back-off) -> dialling ...
+--   connected -> failed (the last attempt)      any open state -> cancelled
+-- Only a call to the customer counts as an attempt: a rep who misses costs them nothing.
 --
 -- KEYS[1] due zset (id -> epoch)   KEYS[2] dialling zset (id -> lease end)
 -- KEYS[3] closed zset (id -> epoch) KEYS[4] live hash (phone -> id)
@@ -66,25 +68,51 @@ local function request()
   return {'created', id, promised_by}
 end
 
--- start ID ATTEMPT LEASE_UNTIL FORCE: one attempt begins, if the callback is due (or FORCE, a
--- person asked to start it now) and has no live attempt. Returns {'started', attempts} or
--- {'refused', state}.
+-- start ID ATTEMPT LEASE_UNTIL FORCE: one attempt begins (a rep is rung), if the callback is
+-- due (or FORCE, a person asked to start it now) and has no live attempt. Returns
+-- {'started', attempts so far} or {'refused', state}.
 local function start()
   local id, attempt, lease_until, force = args[1], args[2], args[3], args[4] == '1'
   local record = key(id)
   local state, due_at = unpack(redis.call('HMGET', record, 'state', 'due'))
   if state ~= 'pending' and state ~= 'retry-wait' then return {'refused', state or 'unknown'} end
   if not force and tonumber(due_at) > now then return {'refused', 'not due'} end
-  local attempts = redis.call('HINCRBY', record, 'attempts', 1)
-  redis.call('HSET', record, 'state', 'dialling', 'attempt', attempt, 'lease', lease_until, 'started', now)
+  redis.call('HSET', record, 'state', 'dialling', 'attempt', attempt, 'lease', lease_until, 'started', now, 'leg', '')
   redis.call('ZREM', due, id)
   redis.call('ZADD', dialling, lease_until, id)
   log('callback.dialling', id, attempt)
-  return {'started', attempts}
+  return {'started', redis.call('HGET', record, 'attempts')}
 end
 
--- connected ID ATTEMPT: the rep took the callback and the customer is being dialled. Only the
--- live attempt may connect. Returns 1, or 0 when this attempt is no longer the live one.
+-- leg ID ATTEMPT CALL_SID: the call that rings the rep for this attempt, so the sweeper can ask
+-- Twilio about it. Returns 1, or 0 for an attempt no longer live.
+local function leg()
+  local id, attempt, call_sid = args[1], args[2], args[3]
+  local record = key(id)
+  if redis.call('HGET', record, 'attempt') ~= attempt then return 0 end
+  redis.call('HSET', record, 'leg', call_sid)
+  return 1
+end
+
+-- requeue ID ATTEMPT: the rep rung never took the callback (no answer, declined, hung up,
+-- or the attempt was lost before the customer was called): pending again, as due as before,
+-- no attempt spent. Returns 1, or 0 when this attempt is not live or already reached the
+-- customer.
+local function requeue()
+  local id, attempt = args[1], args[2]
+  local record = key(id)
+  local state, live_attempt, due_at = unpack(redis.call('HMGET', record, 'state', 'attempt', 'due'))
+  if state ~= 'dialling' or live_attempt ~= attempt then return 0 end
+  redis.call('HSET', record, 'state', 'pending', 'attempt', '', 'leg', '')
+  redis.call('ZREM', dialling, id)
+  redis.call('ZADD', due, due_at, id)
+  log('callback.requeued', id, attempt)
+  return 1
+end
+
+-- connected ID ATTEMPT: the rep took the callback and the customer is being dialled: an
+-- attempt is spent. Only the live attempt may connect. Returns the attempts spent, or 0 when
+-- this attempt is no longer the live one.
 local function connected()
   local id, attempt = args[1], args[2]
   local record = key(id)
@@ -92,7 +120,7 @@ local function connected()
   if state ~= 'dialling' or live_attempt ~= attempt then return 0 end
   redis.call('HSET', record, 'state', 'connected', 'connected_at', now)
   log('callback.connected', id, attempt)
-  return 1
+  return redis.call('HINCRBY', record, 'attempts', 1)
 end
 
 -- lease ID ATTEMPT LEASE_UNTIL: the live attempt is still on a call; the sweeper leaves it.
@@ -106,16 +134,16 @@ local function lease()
   return 1
 end
 
--- finish ID ATTEMPT OUTCOME REASON BACKOFF...: how the live attempt ended. 'answered' is done
--- (kept if by the promise); anything else waits the back-off for its attempt number, or fails
--- after the last. A report for another attempt, or a second report, changes nothing.
+-- finish ID ATTEMPT OUTCOME REASON BACKOFF...: how the call to the customer ended. 'answered'
+-- is done (kept if by the promise); anything else waits the back-off for its attempt number,
+-- or fails after the last. A report for another attempt, or a second report, changes nothing.
 -- Returns the state now, or {'ignored', state}.
 local function finish()
   local id, attempt, outcome, reason = args[1], args[2], args[3], args[4]
   local record = key(id)
   local state, live_attempt, attempts, max_attempts, promised_by = unpack(redis.call('HMGET', record,
     'state', 'attempt', 'attempts', 'max_attempts', 'promised_by'))
-  if (state ~= 'dialling' and state ~= 'connected') or live_attempt ~= attempt then
+  if state ~= 'connected' or live_attempt ~= attempt then
     return {'ignored', state or 'unknown'}
   end
   redis.call('HSET', record, 'last_outcome', outcome)
@@ -132,7 +160,7 @@ local function finish()
   end
   local backoffs = #args - 4
   local wait = tonumber(args[4 + math.min(attempts, backoffs)])
-  redis.call('HSET', record, 'state', 'retry-wait', 'attempt', '', 'due', now + wait)
+  redis.call('HSET', record, 'state', 'retry-wait', 'attempt', '', 'leg', '', 'due', now + wait)
   redis.call('ZREM', dialling, id)
   redis.call('ZADD', due, now + wait, id)
   log('callback.retry-wait', id, reason)
@@ -149,6 +177,6 @@ local function cancel()
   return {'cancelled', state}
 end
 
-local commands = {request = request, start = start, connected = connected, lease = lease,
-  finish = finish, cancel = cancel}
+local commands = {request = request, start = start, leg = leg, requeue = requeue,
+  connected = connected, lease = lease, finish = finish, cancel = cancel}
 return commands[command]()
