@@ -17,12 +17,20 @@ HOLD_POSITION = "You are number {position} in line."
 HOLD_OFFER = "To leave a message and get a call back instead, press 1."
 VOICEMAIL_PROMPT = "Please leave your message after the tone, then hang up or press pound."
 NO_MESSAGE = "I didn't hear a message. Let me get you to a person."
+MESSAGE_TOO_SHORT = "Sorry, I didn't catch a message. Let's try once more."
 ACCEPT = "Press 1 to take the call."
 ASK_CASE_REFERENCE = "Please enter your case number, then press pound."
 CASE_NOT_FOUND = "I couldn't find that case."
 NO_OPEN_CASES = "You have no open cases."
 A_CALLER_IS_WAITING = "A caller is waiting for you."
 GOODBYE = "Thank you for calling. Goodbye."
+A_CALLBACK_IS_WAITING = "A customer is waiting for a callback."
+CALLBACK_ACCEPT = "Press 1 to call them now."
+CALLING_THEM = "Calling them now."
+CALLBACK_ALREADY_HANDLED = "This callback has already been handled. Goodbye."
+CALLBACK_PASSED_ON = "This callback goes to the next person. Goodbye."
+CALLBACK_DONE = "Thanks, that callback is done. Goodbye."
+CALLBACK_LAST_TRY = "They didn't answer, and that was the last try: we'll text them. Goodbye."
 SMS_CALL_US = "Thanks for your message. This number takes calls only: please call us on {number}."
 
 
@@ -47,6 +55,53 @@ def callback_promise(time: str) -> str:
 def recorded(time: str) -> str:
     """The thanks after a message, repeating the promise."""
     return f"Thank you. We will call you back by {time}. Goodbye."
+
+
+def recorded_with_earlier(time: str) -> str:
+    """The thanks after a message added to the caller's open callback request."""
+    return (
+        f"Thank you. I've added this to your earlier request; we will call you back by {time}. "
+        "Goodbye."
+    )
+
+
+def acknowledgement_sms(reference: str, time: str) -> str:
+    """The text confirming a message: its reference and the promised time."""
+    return f"We got your message (reference {reference}). We'll call you back by {time}."
+
+
+def merged_sms(reference: str, time: str) -> str:
+    """The text confirming a second message joined the caller's open request."""
+    return (
+        f"We added your new message to your open request (reference {reference}). "
+        f"We'll call you back by {time}."
+    )
+
+
+def callback_whisper(caller: str, minutes: int) -> str:
+    """What a rep hears first when rung for a callback: who, and how long they have waited."""
+    waited = (
+        "less than a minute" if minutes < 1 else f"{minutes} minute{'s' if minutes != 1 else ''}"
+    )
+    return f"Callback for {caller}, who has waited {waited}."
+
+
+def callback_message(transcript: str) -> str:
+    """The customer's message, as transcribed."""
+    return f"Their message: {transcript}"
+
+
+def callback_retry(time: str) -> str:
+    """What a rep hears when the customer did not answer and another try is due."""
+    return f"They didn't answer. We'll try them again at {time}. Goodbye."
+
+
+def callback_failed_sms(reference: str) -> str:
+    """The text after the last try to call back failed."""
+    return (
+        f"We tried to call you back about your message (reference {reference}) but couldn't "
+        "reach you. Please call us when it suits you."
+    )
 
 
 def open_case_on_arrival(subject: str, status: str, promised: str | None) -> str:

@@ -21,6 +21,8 @@ HOLD_PAUSE_SECONDS = 10
 RECORD_MAX_SECONDS = 120
 # Seconds a rep's phone rings before the caller is offered the next person instead.
 RING_SECONDS = 20
+# Seconds a customer's phone rings for their callback before the try counts as not answered.
+CUSTOMER_RING_SECONDS = 30
 
 
 class Speaker:
@@ -174,12 +176,14 @@ def dial(
     return document
 
 
-def whisper(flow: CallFlow, about: Sequence[str], accept_url: str) -> VoiceResponse:
+def whisper(
+    flow: CallFlow, about: Sequence[str], accept_url: str, accept: str = prompts.ACCEPT
+) -> VoiceResponse:
     """What the answering rep hears before the caller is connected: who, why, press 1."""
     speaker = Speaker(flow)
     document = VoiceResponse()
     gather = Gather(input="dtmf", num_digits=1, timeout=GATHER_SECONDS, action=accept_url)
-    speaker.say(gather, *about, prompts.ACCEPT)
+    speaker.say(gather, *about, accept)
     document.append(gather)
     document.hangup()  # no answer: not accepted, the caller goes to the next person
     return document
@@ -190,6 +194,20 @@ def accepted(digits: str) -> VoiceResponse:
     document = VoiceResponse()
     if digits != "1":
         document.hangup()
+    return document
+
+
+def call_customer(
+    flow: CallFlow, number: str, caller_id: str, action_url: str, before: Sequence[str] = ()
+) -> VoiceResponse:
+    """`before`, then dial the customer from the rep's call, showing the line's number."""
+    document = VoiceResponse()
+    Speaker(flow).say(document, *before)
+    ring = Dial(
+        action=action_url, method="POST", timeout=CUSTOMER_RING_SECONDS, caller_id=caller_id
+    )
+    ring.number(number)
+    document.append(ring)
     return document
 
 

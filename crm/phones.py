@@ -58,3 +58,14 @@ def caller_e164(raw: str | None, region: str = "US") -> str | None:
 def region_of(e164: str) -> str:
     """Return the ISO region of an E.164 number (e.g. `US`), used as the default for others."""
     return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or "US"
+
+
+# Kinds of number a text message reaches; a landline (or one phonenumbers cannot tell) is not.
+_TEXTABLE = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+
+
+def takes_texts(e164: str) -> bool:
+    """Whether an SMS to this number can reach its owner (a mobile, or a number that may be)."""
+    return phonenumbers.number_type(phonenumbers.parse(e164)) in _TEXTABLE

@@ -16,18 +16,19 @@ from pydantic import ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from rq import Worker
+from rq import SimpleWorker
 
 from callflows import FlowError, default_flow_path, load_flow
 from crm.imports import CsvImportError, import_customers, read_reps
 from crm.models import Presence, explain
 from crm.phones import InvalidPhoneNumber, to_e164
 from crm.reps import UnknownRep
-from ivr import create_app, dispatch
+from ivr import create_app, dispatch, jobs
 from ivr.embedded_redis import EmbeddedRedisError
 from ivr.services import Services
 from ivr.services_access import EXTENSION
 from ivr.settings import ConfigError, Settings, redacted
+from ivr.sweeping import Sweeping
 from queues.presence import SET_BY_HAND, PresenceRefused
 
 # Requests `ivr serve --access-log` leaves out: probes, not calls.
@@ -144,20 +145,25 @@ def _request_log_class() -> type:
 @main.command()
 @click.option("--burst", is_flag=True, help="work until the queue is empty, then exit")
 def worker(burst: bool) -> None:
-    """Run the dispatcher (callers connected to reps as they become free) beside an rq worker,
-    with rq's scheduler, on the line's job queue in Redis."""
+    """Run the dispatcher (callers connected to reps as they become free) and the callback
+    sweeper beside an rq worker, with rq's scheduler, on the line's job queue in Redis."""
     settings = Settings.load()
     _describe_redis(settings)
     app = create_app(settings)
     services = app.extensions[EXTENSION]
-    running = dispatch.start(app) if not burst else None
+    jobs.bind(app)
+    running: list[dispatch.Running | Sweeping] = (
+        [dispatch.start(app), Sweeping(app)] if not burst else []
+    )
     try:
-        Worker([services.jobs], connection=services.jobs.connection).work(
+        # Jobs run in this process (no fork per job): a callback dispatch is a few Redis steps
+        # and one REST call, far cheaper than a fork.
+        SimpleWorker([services.jobs], connection=services.jobs.connection).work(
             burst=burst, with_scheduler=True
         )
     finally:
-        if running:
-            running.stop()
+        for background in running:
+            background.stop()
 
 
 @main.command()

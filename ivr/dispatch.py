@@ -11,17 +11,18 @@ from flask import Flask
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from ivr import callback_calls
 from ivr.links import link
 from ivr.services import Services
 from ivr.services_access import EXTENSION
+from ivr.twilio_rest import call_ended
 from queues.dispatcher import Dispatcher, Moved
 from queues.reconcile import RECONCILE_SECONDS, Reconciler
 from queues.router import Claim
 from queues.routing_script import LINES
+from voicemail.models import is_callback_id
 
 log = logging.getLogger(__name__)
-# Twilio's final call statuses: a call in one of them has ended.
-ENDED_STATUSES = frozenset({"completed", "canceled", "failed", "busy", "no-answer"})
 
 
 def move_call(app: Flask, call_sid: str, endpoint: str, **params: str) -> Moved:
@@ -43,7 +44,10 @@ def move_call(app: Flask, call_sid: str, endpoint: str, **params: str) -> Moved:
 
 
 def connect(app: Flask, claim: Claim) -> Moved:
-    """Have a claimed caller ring the rep claimed for them."""
+    """Have a claimed caller ring the rep claimed for them; for a callback, ring the rep,
+    who then calls the customer."""
+    if is_callback_id(claim.call_sid):
+        return callback_calls.ring_rep(app, claim)
     return move_call(
         app, claim.call_sid, "voice.connect", rep=claim.rep_id, line=claim.line, call=claim.call_sid
     )
@@ -61,17 +65,6 @@ def queue_members(twilio: Client) -> set[str] | None:
     except (TwilioRestException, OSError) as exc:
         log.warning("cannot list Twilio's queue members: %s", exc)
         return None
-
-
-def call_ended(twilio: Client, call_sid: str) -> bool:
-    """Whether Twilio reports the call ended (or knows no such call)."""
-    try:
-        status = twilio.calls(call_sid).fetch().status
-    except TwilioRestException as exc:
-        return exc.status == 404
-    except OSError:
-        return False
-    return status in ENDED_STATUSES
 
 
 def dispatcher(app: Flask, reconcile_seconds: float = RECONCILE_SECONDS) -> Dispatcher:

@@ -25,6 +25,7 @@ from ivr.settings import Settings
 from ivr.twilio_rest import build_client
 from queues.presence import PresenceBoard
 from queues.router import Router
+from voicemail.book import CallbackBook
 
 JOB_QUEUE = "ivr"
 # A webhook must answer fast even when Redis is gone: fail over to the degraded answer quickly.
@@ -54,6 +55,7 @@ class Services:
     flow: CallFlow
     router: Router
     presence: PresenceBoard
+    callbacks: CallbackBook
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -98,4 +100,5 @@ class Services:
             flow=flow,
             router=Router(redis, keys, flow.routing, thresholds),
             presence=PresenceBoard(redis, keys, reps, flow.routing.wrap_up_seconds),
+            callbacks=CallbackBook(redis, keys),
         )

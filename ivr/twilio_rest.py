@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
 TWILIO_API_BASE = "https://api.twilio.com"
+# Twilio's final call statuses: a call in one of them has ended.
+ENDED_STATUSES = frozenset({"completed", "canceled", "failed", "busy", "no-answer"})
 
 
 class BaseUrlHttpClient(TwilioHttpClient):
@@ -40,3 +43,14 @@ def build_client(account_sid: str, auth_token: str, api_base: str) -> Client:
     if api_base.rstrip("/") == TWILIO_API_BASE:
         return Client(account_sid, auth_token)
     return Client(account_sid, auth_token, http_client=BaseUrlHttpClient(api_base))
+
+
+def call_ended(twilio: Client, call_sid: str) -> bool:
+    """Whether Twilio reports the call ended (or knows no such call)."""
+    try:
+        status = twilio.calls(call_sid).fetch().status
+    except TwilioRestException as exc:
+        return exc.status == 404
+    except OSError:
+        return False
+    return status in ENDED_STATUSES

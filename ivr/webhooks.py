@@ -94,6 +94,7 @@ class HoldState(Webhook):
 class Recorded(Webhook):
     """The `<Record>` action: the caller finished (or hung up on) their message."""
 
+    recording_sid: str = Field(alias="RecordingSid", default="", max_length=64)
     recording_url: str = Field(alias="RecordingUrl", default="", max_length=2048)
     duration: int = Field(alias="RecordingDuration", default=0, ge=0)
 
@@ -144,6 +145,15 @@ class RingStep(Webhook):
     call: str = Field(min_length=2, max_length=64, description="the caller's CallSid")
 
 
+class CallbackStep(Webhook):
+    """One attempt of a callback: which callback, which attempt, the rep rung, the line."""
+
+    callback: str = Field(min_length=2, max_length=64)
+    attempt: str = Field(min_length=2, max_length=64)
+    rep: str = Field(min_length=1, max_length=64)
+    line: Literal["support", "tech", "billing", "managers"]
+
+
 class Escalation(Webhook):
     """Who handed a caller up to a manager, and why (our own link's query)."""
 
@@ -158,6 +168,9 @@ class QueueStep(Webhook):
 
 
 class PromiseStep(Webhook):
-    """The callback time that was promised before a message was recorded."""
+    """The callback time promised before a message was recorded, the line it is left on, and
+    whether the caller is trying a second time (after a message too short to be one)."""
 
     by: datetime
+    line: Literal["support", "tech", "billing", "managers"] = "support"
+    again: bool = False

@@ -23,6 +23,8 @@ QueueMembers = Callable[[], set[str] | None]
 # Whether Twilio reports the call ended (or knows no such call).
 CallEnded = Callable[[str], bool]
 RECONCILE_SECONDS = 15.0
+# Twilio's CallSids start so; anything else in line (a callback) is not a call Twilio holds.
+CALL_SID_PREFIX = "CA"
 
 
 class Reconciler:
@@ -58,7 +60,9 @@ class Reconciler:
             return []
         gone = []
         for call_sid, phone in self._router.waiting_calls().items():
-            if call_sid not in members and self._ended(call_sid):
+            if not call_sid.startswith(CALL_SID_PREFIX) or call_sid in members:
+                continue
+            if self._ended(call_sid):
                 log.info("caller %s hung up unnoticed: out of line", call_sid)
                 self._router.release(call_sid, phone or None)
                 gone.append(call_sid)

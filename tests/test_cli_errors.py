@@ -145,8 +145,9 @@ def test_serve_help_describes_only_what_the_app_serves(env: dict[str, str]) -> N
         assert missing not in text, missing
 
 
-def test_worker_help_promises_no_jobs_that_do_not_exist(env: dict[str, str]) -> None:
+def test_worker_help_describes_what_the_worker_runs(env: dict[str, str]) -> None:
     text = run(env, "worker", "--help").output.lower()
-    assert "rq" in text and "scheduler" in text
-    for missing in ("callback", "sms", "sweep", "reminder"):
+    assert "rq" in text and "scheduler" in text and "dispatcher" in text
+    assert "callback sweeper" in text
+    for missing in ("reminder", "sign-off"):
         assert missing not in text, missing

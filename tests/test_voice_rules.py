@@ -77,7 +77,11 @@ def test_the_thanks_after_a_message_repeats_the_time_promised_before_it(
     ]
     action = path_of(document(offer.data).find("Record").get("action", ""))
     recording = "https://api.twilio.com/rec/RE1"
-    thanks = signed_post(client, action, call_params(RecordingUrl=recording))
+    thanks = signed_post(
+        client,
+        action,
+        call_params(RecordingUrl=recording, RecordingSid="RE1", RecordingDuration="9"),
+    )
     assert spoken(thanks.data) == [f"Thank you. We will call you back by {said}. Goodbye."]
     details = services.calls.details(CALLER_SID)
     assert datetime.fromisoformat(details["promised_by"]) == deadline

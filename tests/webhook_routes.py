@@ -8,6 +8,9 @@ from tests.signing import call_params
 
 # Which rep is rung for which caller on which line, as the app writes it into a ring's links.
 RING_STEP = "?rep=sam&line=support&call=CA" + "1" * 32
+# One attempt of a callback, as the app writes it into the links of the calls it places.
+CALLBACK_STEP = "?callback=CB-1&attempt=AT1&rep=sam&line=support"
+PROMISE = "?by=2026-11-25T12:00:00%2B00:00&line=support"
 # Our own query parameters, as the app writes them into its TwiML links.
 QUERIES = {
     "voice.menu": "?menu=main",
@@ -18,7 +21,12 @@ QUERIES = {
     "voice.connect": RING_STEP,
     "voice.escalated": "?by=sam&reason=wants+a+refund",
     "voice.queue_result": "?queue=support",
-    "voice.voicemail_recorded": "?by=2026-11-25T12:00:00%2B00:00",
+    "voice.voicemail_recorded": PROMISE,
+    "voice.recording": PROMISE,
+    "voice.callback_rep": CALLBACK_STEP,
+    "voice.callback_rep_answer": CALLBACK_STEP,
+    "voice.callback_customer_result": CALLBACK_STEP,
+    "voice.callback_rep_ended": CALLBACK_STEP,
 }
 # The parameters Twilio sends to each, beyond those of every voice webhook.
 FORMS = {
@@ -29,8 +37,15 @@ FORMS = {
     "voice.queue_result": {"QueueResult": "leave", "QueueTime": "30"},
     "voice.hold": {"QueuePosition": "2"},
     "voice.hold_choice": {"Digits": "1"},
-    "voice.voicemail_recorded": {"RecordingUrl": "https://api.twilio.com/rec/RE1"},
+    "voice.voicemail_recorded": {
+        "RecordingUrl": "https://api.twilio.com/rec/RE1",
+        "RecordingSid": "RE1",
+        "RecordingDuration": "9",
+    },
     "voice.recording": {"RecordingSid": "RE1", "RecordingStatus": "completed"},
+    "voice.callback_rep_answer": {"Digits": "1"},
+    "voice.callback_customer_result": {"DialCallStatus": "completed", "DialBridged": "true"},
+    "voice.callback_rep_ended": {"CallStatus": "completed"},
     "voice.transcription": {"TranscriptionStatus": "completed", "TranscriptionText": "hi"},
     "voice.status": {"CallStatus": "completed", "CallDuration": "30"},
     "sms.incoming": {"MessageSid": "SM1", "Body": "hello"},

@@ -123,6 +123,11 @@ class CallbackBook:
             raise CallbackRefused(f"callback {callback_id} is {detail}")
         return attempt
 
+    def in_line(self, callback_id: str, recheck_seconds: float) -> bool:
+        """The callback joined the routing line: the sweeper looks at it again only after
+        `recheck_seconds`. False when it is no longer waiting to be dialled."""
+        return bool(self._run("in-line", callback_id, self._clock() + recheck_seconds))
+
     def leg(self, callback_id: str, attempt: str, call_sid: str) -> bool:
         """Keep the call ringing the rep for this attempt; False for a stale attempt."""
         return bool(self._run("leg", callback_id, attempt, call_sid))

@@ -7,6 +7,15 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Callback ids ("CB-12") share the routing line with Twilio's CallSids ("CA..."); the prefix
+# tells them apart (lua/callbacks.lua makes them).
+CALLBACK_ID_PREFIX = "CB-"
+
+
+def is_callback_id(routed: str) -> bool:
+    """Whether a routed id is a callback rather than a live call."""
+    return routed.startswith(CALLBACK_ID_PREFIX)
+
 
 class CallbackState(StrEnum):
     """Where a callback stands; only pending and retry-wait ones are dialled."""

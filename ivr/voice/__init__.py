@@ -15,6 +15,7 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 from ivr.degrade import answer_anyway  # noqa: E402
 from ivr.voice import (  # noqa: E402
     arrival,
+    callbacks,
     case_status,
     connecting,
     managers,
@@ -29,6 +30,7 @@ answer_anyway(bp, last_resort=to_a_person_now)
 __all__ = [
     "arrival",
     "bp",
+    "callbacks",
     "case_status",
     "connecting",
     "managers",

@@ -38,16 +38,21 @@ def to_a_person_now() -> Response:
     return twiml(enqueue(lines.SUPPORT, prompts.THANKS_FOR_CALLING, prompts.CONNECTING))
 
 
-def voicemail(now: datetime, *before: str, manager: bool = False) -> VoiceResponse:
-    """Offer to record a message, with the time we promise to call back by.
+def voicemail(
+    now: datetime, *before: str, line: str = lines.SUPPORT, again: bool = False
+) -> VoiceResponse:
+    """Offer to record a message for `line`, with the time we promise to call back by (the
+    managers' line promises sooner).
 
-    Needs no Redis: the recording is Twilio's, and its callbacks retry until stored.
+    Needs no Redis: the recording is Twilio's, and its callbacks retry until stored, each
+    carrying the promise and the line so that either makes the callback.
     """
     flow = services().flow
-    deadline = callback_deadline(flow, now, manager=manager)
+    deadline = callback_deadline(flow, now, manager=line == lines.MANAGERS)
+    promise = {"by": deadline.isoformat(), "line": line}
     links = render.VoicemailLinks(
-        recorded=link("voice.voicemail_recorded", by=deadline.isoformat()),
-        recording_status=link("voice.recording"),
+        recorded=link("voice.voicemail_recorded", **promise, **({"again": "1"} if again else {})),
+        recording_status=link("voice.recording", **promise),
         transcription=link("voice.transcription"),
         no_message=link("voice.person"),
     )

@@ -25,7 +25,7 @@ ASKED_FOR_A_MANAGER = "asked for a manager"
 
 def managers_voicemail() -> Response:
     """The managers' message, with its shorter promise: needs no Redis."""
-    return twiml(voicemail(utcnow(), prompts.NO_MANAGER_FREE, manager=True))
+    return twiml(voicemail(utcnow(), prompts.NO_MANAGER_FREE, line=lines.MANAGERS))
 
 
 @bp.post("/no-manager")

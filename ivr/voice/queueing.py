@@ -16,7 +16,9 @@ from ivr.twiml import twiml
 from ivr.voice import bp
 from ivr.voice.answers import current_call, voicemail
 from ivr.webhooks import HoldState, MenuAnswer, QueueExit, QueueStep, form, query
+from queues import lines
 from queues.outcomes import AfterQueue, after_queue
+from queues.routing_script import LINES
 
 
 def hold_in_twilio_order() -> Response:
@@ -58,7 +60,8 @@ def after_the_wait() -> Response:
     """What leaving the queue means for the caller: goodbye after a conversation, else a message."""
     if after_queue(form(QueueExit).result) is AfterQueue.GOODBYE:
         return twiml(render.goodbye(services().flow))
-    return twiml(voicemail(utcnow()))
+    line = query(QueueStep).queue
+    return twiml(voicemail(utcnow(), line=line if line in LINES else lines.SUPPORT))
 
 
 # QueueResult when our REST redirect took the caller out of the queue to ring a rep.

@@ -15,9 +15,12 @@ from crm.calls import CALL_STATUS
 from ivr.degrade import degrades_to
 from ivr.services_access import services
 from ivr.signing import twilio_signed
+from ivr.twilio_rest import ENDED_STATUSES
 from ivr.voice import bp
 from ivr.voice.answers import current_call
+from ivr.voice.voicemail import keep_message
 from ivr.webhooks import CallStatusReport, RecordingStatus, Transcription, form
+from voicemail.messages import is_a_message
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +35,19 @@ def not_stored() -> Response:
 @twilio_signed
 @degrades_to(not_stored)
 def recording() -> Response:
-    """Twilio's recording status callback: the recording is kept with the call."""
+    """Twilio's recording status callback: the recording is kept with the call, and a message
+    becomes a callback if the `<Record>` action did not already make it one."""
     report = form(RecordingStatus)
+    if report.status == "completed" and is_a_message(report.duration):
+        call_sid = current_call().call_sid
+        record = services().calls.get(call_sid)
+        keep_message(
+            call_sid,
+            record.from_number if record else None,
+            report.recording_sid,
+            report.recording_url,
+            report.duration,
+        )
     return keep(
         call_steps.RECORDING,
         {
@@ -57,10 +71,6 @@ def transcription() -> Response:
     )
 
 
-# Twilio's final call statuses: the caller is gone.
-ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
-
-
 @bp.post("/status")
 @twilio_signed
 @degrades_to(not_stored)
@@ -68,7 +78,7 @@ def status() -> Response:
     """Twilio's call status callback: the call's outcome goes into its log, and a caller whose
     call ended leaves the line (if anything before missed it), freeing a rep rung for them."""
     report = form(CallStatusReport)
-    if report.status in ENDED:
+    if report.status in ENDED_STATUSES:
         call = current_call()
         services().router.release(call.call_sid, call.from_number)
     return keep(

@@ -84,6 +84,16 @@ local function start()
   return {'started', redis.call('HGET', record, 'attempts')}
 end
 
+-- in-line ID RECHECK_AT: a due callback joined the line; the sweeper looks again at RECHECK_AT
+-- (not at every sweep) in case the line lost it.
+local function in_line()
+  local id, recheck_at = args[1], args[2]
+  local state = redis.call('HGET', key(id), 'state')
+  if state ~= 'pending' and state ~= 'retry-wait' then return 0 end
+  redis.call('ZADD', due, recheck_at, id)
+  return 1
+end
+
 -- leg ID ATTEMPT CALL_SID: the call that rings the rep for this attempt, so the sweeper can ask
 -- Twilio about it. Returns 1, or 0 for an attempt no longer live.
 local function leg()
@@ -177,6 +187,6 @@ local function cancel()
   return {'cancelled', state}
 end
 
-local commands = {request = request, start = start, leg = leg, requeue = requeue,
+local commands = {request = request, start = start, ['in-line'] = in_line, leg = leg, requeue = requeue,
   connected = connected, lease = lease, finish = finish, cancel = cancel}
 return commands[command]()

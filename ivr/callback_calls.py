@@ -1,0 +1,136 @@
+"""Calls for callbacks, by Twilio's REST API: the rep is rung first (they hear who and why,
+and press 1), and only then is the customer dialled, from the rep's call.
+
+Each attempt has its own id in every URL Twilio calls back on, so a report of an old attempt
+changes nothing; the call ringing the rep is kept with the attempt so that the sweeper can
+ask Twilio about an attempt it has not heard from.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from twilio.base.exceptions import TwilioRestException
+
+from callflows.render import RING_SECONDS
+from ivr.links import link
+from ivr.services import Services
+from ivr.services_access import EXTENSION
+from ivr.twilio_rest import call_ended
+from queues.dispatcher import Moved
+from queues.router import Caller, Claim, Offered
+from queues.routing_script import LINES
+from voicemail.book import CallbackRefused
+from voicemail.models import CallbackState
+
+log = logging.getLogger(__name__)
+# How long an attempt may go unheard of before the sweeper asks Twilio about its call: the
+# rep's ring and whisper, then the customer's ring, with room to spare.
+ATTEMPT_LEASE_SECONDS = 180
+# A callback in line is looked at again by the sweeper this long after, should the line have
+# lost it (placing it again keeps its place).
+IN_LINE_RECHECK_SECONDS = 300
+
+
+def ring_rep(app: Flask, claim: Claim) -> Moved:
+    """Start an attempt of the claimed callback: ring its rep, whose answer runs our whisper.
+
+    GONE when the callback is closed or already being dialled (it leaves the line);
+    UNREACHABLE when Twilio cannot place the call (the attempt is undone, nothing spent).
+    """
+    services: Services = app.extensions[EXTENSION]
+    try:
+        attempt = services.callbacks.start(claim.call_sid, ATTEMPT_LEASE_SECONDS, force=True)
+    except CallbackRefused as exc:
+        log.info("callback not dialled: %s", exc)
+        return Moved.GONE
+    rep = services.reps.get(claim.rep_id)
+    if rep is None:
+        services.callbacks.requeue(claim.call_sid, attempt)
+        return Moved.GONE
+    step = {"callback": claim.call_sid, "attempt": attempt, "rep": rep.id, "line": claim.line}
+    with app.app_context():
+        answered = link("voice.callback_rep", **step)
+        ended = link("voice.callback_rep_ended", **step)
+    try:
+        call = services.twilio.calls.create(
+            to=rep.endpoint,
+            from_=services.settings.support_number,
+            url=answered,
+            method="POST",
+            status_callback=ended,
+            status_callback_method="POST",
+            timeout=RING_SECONDS,
+        )
+    except (TwilioRestException, OSError) as exc:
+        log.warning("cannot ring %s for callback %s: %s", rep.id, claim.call_sid, exc)
+        services.callbacks.requeue(claim.call_sid, attempt)
+        return Moved.UNREACHABLE
+    services.callbacks.leg(claim.call_sid, attempt, call.sid)
+    return Moved.MOVED
+
+
+def join_line(app: Flask, callback_id: str, skip: str | None = None) -> None:
+    """A due callback joins its line, keeping any place it had; a free rep (not `skip`, who
+    just passed it on) is rung at once."""
+    services: Services = app.extensions[EXTENSION]
+    callback = services.callbacks.get(callback_id)
+    if callback is None or callback.state not in (CallbackState.PENDING, CallbackState.RETRY_WAIT):
+        return
+    line = callback.line if callback.line in LINES else LINES[0]
+    services.callbacks.in_line(callback.id, IN_LINE_RECHECK_SECONDS)
+    placed = services.router.place(
+        Caller(
+            call_sid=callback.id,
+            line=line,
+            phone=callback.phone,
+            owner=callback.owner or None,
+            skip=skip,
+        )
+    )
+    if isinstance(placed, Offered):
+        dispatch_moved = ring_rep(app, Claim(call_sid=callback.id, rep_id=placed.rep.id, line=line))
+        if dispatch_moved is Moved.UNREACHABLE:
+            services.router.unclaim(callback.id, placed.rep.id)
+        elif dispatch_moved is Moved.GONE:
+            services.router.release(callback.id, None)
+
+
+def passed_on(app: Flask, callback_id: str, attempt: str, rep_id: str) -> bool:
+    """The rep rung for an attempt never took it: they are missed, the callback back in its
+    place for the next rep, no attempt spent. False when the attempt was already settled."""
+    services: Services = app.extensions[EXTENSION]
+    if not services.callbacks.requeue(callback_id, attempt):
+        return False
+    services.router.missed(callback_id, rep_id)
+    join_line(app, callback_id, skip=rep_id)
+    return True
+
+
+def settle_stuck(app: Flask, callback_id: str) -> None:
+    """An attempt not heard of for its lease: while its call is on, renew the lease; once the
+    call is gone (or never began), put the callback back in line and free the rep."""
+    services: Services = app.extensions[EXTENSION]
+    callback = services.callbacks.get(callback_id)
+    if callback is None or not callback.attempt:
+        return
+    if callback.leg and not call_ended(services.twilio, callback.leg):
+        services.callbacks.lease(callback_id, callback.attempt, ATTEMPT_LEASE_SECONDS)
+        return
+    entry = services.router.entry(callback_id)
+    rep = entry.get("rep", "")
+    if callback.state is CallbackState.DIALLING:
+        services.callbacks.requeue(callback_id, callback.attempt)
+        if rep:
+            services.router.unclaim(callback_id, rep)
+    else:  # the customer was dialled and no outcome came: count it as not answered
+        services.callbacks.finish(
+            callback_id,
+            callback.attempt,
+            "lost",
+            "no report of the call",
+            services.flow.promises.backoff_seconds(),
+        )
+        if rep:
+            services.router.finished(callback_id, rep, entry.get("line", "support"), None)

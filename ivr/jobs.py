@@ -1,0 +1,105 @@
+"""Background jobs of the line, run by `ivr worker` (rq): acknowledge a message by text, put a
+callback in line when it is due, and sweep up callbacks whose job or attempt was lost.
+
+Jobs run inside the app of the worker's process (`bind`); a job run anywhere else builds one
+from the settings. Every job may run twice (a retry, the sweeper): each step it takes is one of
+the callback book's atomic transitions, so running again changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from rq import Retry
+
+from callflows import prompts
+from callflows.promises import spoken_time
+from crm.models import utcnow
+from crm.phones import takes_texts
+from ivr import callback_calls
+from ivr.services import Services
+from ivr.services_access import EXTENSION
+from ivr.settings import Settings
+
+# A text Twilio could not take is tried again a little later, then a little later still.
+TEXT_RETRY = Retry(max=3, interval=[10, 60, 300])
+_app: Flask | None = None
+
+
+def bind(app: Flask) -> None:
+    """Run this process's jobs inside `app`."""
+    global _app
+    _app = app
+
+
+def _the_app() -> Flask:
+    global _app
+    if _app is None:
+        from ivr import create_app
+
+        _app = create_app(Settings.load())
+    return _app
+
+
+def _services() -> Services:
+    return _the_app().extensions[EXTENSION]
+
+
+def schedule_callback(services: Services, callback_id: str, due: datetime) -> None:
+    """Have the callback join the line at `due` (the sweeper catches it if this job is lost)."""
+    if due <= utcnow():
+        services.jobs.enqueue(enter_line, callback_id)
+    else:
+        services.jobs.enqueue_at(due, enter_line, callback_id)
+
+
+def acknowledge(callback_id: str, merged: bool) -> None:
+    """Text the customer the reference and the promised time, once, to a number that takes
+    texts."""
+    services = _services()
+    callback = services.callbacks.get(callback_id)
+    if callback is None or not takes_texts(callback.phone):
+        return
+    said = spoken_time(callback.promised_by, utcnow(), services.flow)
+    text = (prompts.merged_sms if merged else prompts.acknowledgement_sms)(callback.id, said)
+    services.twilio.messages.create(
+        to=callback.phone, from_=services.settings.support_number, body=text
+    )
+
+
+def enter_line(callback_id: str) -> None:
+    """A due callback joins its line, keeping any place it had; a free rep is rung at once."""
+    callback_calls.join_line(_the_app(), callback_id)
+
+
+def text_failure(callback_id: str) -> None:
+    """Tell the customer by text that every try to call them back failed."""
+    services = _services()
+    callback = services.callbacks.get(callback_id)
+    if callback is None or not takes_texts(callback.phone):
+        return
+    services.twilio.messages.create(
+        to=callback.phone,
+        from_=services.settings.support_number,
+        body=prompts.callback_failed_sms(callback.id),
+    )
+
+
+def queue_failure_text(services: Services, callback_id: str) -> None:
+    """Text the failure from the worker."""
+    services.jobs.enqueue(text_failure, callback_id, retry=TEXT_RETRY)
+
+
+def sweep() -> None:
+    """Put every due callback in line, and settle attempts Twilio no longer knows of."""
+    services = _services()
+    for callback_id in services.callbacks.due():
+        enter_line(callback_id)
+    for callback_id in services.callbacks.stuck():
+        callback_calls.settle_stuck(_the_app(), callback_id)
+
+
+def queue_acknowledgement(services: Services, callback_id: str, merged: bool) -> None:
+    """Text the acknowledgement from the worker (a webhook does not wait on Twilio's REST)."""
+    services.jobs.enqueue(acknowledge, callback_id, merged, retry=TEXT_RETRY)

@@ -1,0 +1,139 @@
+"""A callback's calls: the rep rung for it hears who and why (their message as transcribed) and
+presses 1; then the customer is dialled from the rep's call, showing the line's number; how
+that ends decides the callback (done, another try after the back-off, or failed).
+
+Every URL carries the attempt's id: a report of an older attempt, or the same report twice,
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app
+
+from callflows import prompts, render
+from callflows.promises import spoken_time
+from crm.models import utcnow
+from ivr import callback_calls, jobs
+from ivr.degrade import degrades_to
+from ivr.links import link
+from ivr.services_access import services
+from ivr.signing import twilio_signed
+from ivr.twiml import twiml
+from ivr.voice import bp
+from ivr.voice.reports import not_stored
+from ivr.webhooks import CallbackStep, DialResult, MenuAnswer, form, query
+from voicemail.models import Callback, CallbackState
+
+
+def goodbye(*sentences: str) -> Response:
+    """Last words to the rep, then hang up."""
+    return twiml(render.goodbye(services().flow, *sentences))
+
+
+def without_details() -> Response:
+    """Without Redis the attempt cannot be followed: the rep is told, the sweeper retries it."""
+    return goodbye(prompts.A_CALLBACK_IS_WAITING, prompts.CALLBACK_PASSED_ON)
+
+
+def whisper_about(callback: Callback) -> list[str]:
+    """Who the callback is for, how long they have waited, their case, and what they said."""
+    customer = services().customers.get(callback.phone)
+    who = customer.name if customer else prompts.UNNAMED_CALLER
+    minutes = int((utcnow() - callback.created).total_seconds() // 60)
+    about = [prompts.callback_whisper(who, minutes)]
+    case = services().cases.get(callback.case) if callback.case else None
+    if case:
+        about.append(prompts.whisper_about_case(who, render.spelled(case.reference), case.subject))
+    for message in callback.messages:
+        transcript = services().calls.details(message.call_sid).get("transcript", "")
+        if transcript:
+            about.append(prompts.callback_message(transcript))
+    return about
+
+
+@bp.post("/callback/rep")
+@twilio_signed
+@degrades_to(without_details)
+def callback_rep() -> Response:
+    """The rep answered the call ringing them for a callback: the whisper, then press 1."""
+    step = query(CallbackStep)
+    callback = services().callbacks.get(step.callback)
+    if (
+        callback is None
+        or callback.state is not CallbackState.DIALLING
+        or callback.attempt != step.attempt
+    ):
+        return goodbye(prompts.CALLBACK_ALREADY_HANDLED)
+    accept_url = link("voice.callback_rep_answer", **step.model_dump())
+    return twiml(
+        render.whisper(
+            services().flow, whisper_about(callback), accept_url, prompts.CALLBACK_ACCEPT
+        )
+    )
+
+
+@bp.post("/callback/rep/answer")
+@twilio_signed
+@degrades_to(without_details)
+def callback_rep_answer() -> Response:
+    """1: an attempt is spent and the customer dialled; any other key passes it on."""
+    step = query(CallbackStep)
+    if form(MenuAnswer).digits != "1":
+        callback_calls.passed_on(current_app, step.callback, step.attempt, step.rep)
+        return goodbye(prompts.CALLBACK_PASSED_ON)
+    if not services().callbacks.connected(step.callback, step.attempt):
+        return goodbye(prompts.CALLBACK_ALREADY_HANDLED)
+    services().router.accepted(step.callback, step.rep)
+    callback = services().callbacks.get(step.callback)
+    assert callback is not None  # it was connected a moment ago; callbacks are never deleted
+    return twiml(
+        render.call_customer(
+            services().flow,
+            callback.phone,
+            services().settings.support_number,
+            link("voice.callback_customer_result", **step.model_dump()),
+            [prompts.CALLING_THEM],
+        )
+    )
+
+
+@bp.post("/callback/customer-result")
+@twilio_signed
+@degrades_to(without_details)
+def callback_customer_result() -> Response:
+    """The call to the customer ended: answered is done; otherwise another try after the
+    back-off, or, after the last, a text to the customer."""
+    step = query(CallbackStep)
+    result = form(DialResult)
+    flow = services().flow
+    state = services().callbacks.finish(
+        step.callback,
+        step.attempt,
+        "answered" if result.bridged else result.status,
+        f"customer {result.status}",
+        flow.promises.backoff_seconds(),
+    )
+    services().router.finished(
+        step.callback, step.rep, step.line, result.duration if result.bridged else None
+    )
+    callback = services().callbacks.get(step.callback)
+    if state is None or callback is None:
+        return goodbye()
+    if state is CallbackState.RETRY_WAIT:
+        jobs.schedule_callback(services(), callback.id, callback.due)
+        return goodbye(prompts.callback_retry(spoken_time(callback.due, utcnow(), flow)))
+    if state is CallbackState.FAILED:
+        jobs.queue_failure_text(services(), callback.id)
+        return goodbye(prompts.CALLBACK_LAST_TRY)
+    return goodbye(prompts.CALLBACK_DONE)
+
+
+@bp.post("/callback/rep-ended")
+@twilio_signed
+@degrades_to(not_stored)
+def callback_rep_ended() -> Response:
+    """The call ringing the rep ended: if they never took the callback (no answer, busy,
+    declined, hung up in the whisper), it goes back in its place for the next rep."""
+    step = query(CallbackStep)
+    callback_calls.passed_on(current_app, step.callback, step.attempt, step.rep)
+    return Response(status=204)
