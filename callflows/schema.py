@@ -212,22 +212,22 @@ class Promises(_Model):
     callback_minutes: int = Field(default=120, gt=0)
     manager_callback_minutes: int = Field(default=30, gt=0)
     attempts: int = Field(default=3, ge=1, le=10, description="calls to the customer at most")
-    retry_minutes: list[int] = Field(
-        default_factory=lambda: [5, 15, 30],
+    retry_minutes: list[float] = Field(
+        default_factory=lambda: [5.0, 15.0, 30.0],
         min_length=1,
         description="wait after the first failed call, the second, ...; the last repeats",
     )
 
     @field_validator("retry_minutes")
     @classmethod
-    def _positive_waits(cls, value: list[int]) -> list[int]:
+    def _positive_waits(cls, value: list[float]) -> list[float]:
         if any(minutes <= 0 for minutes in value):
-            raise ValueError("every wait between attempts must be at least one minute")
+            raise ValueError("every wait between attempts must be longer than zero")
         return value
 
     def backoff_seconds(self) -> list[int]:
-        """The waits between attempts, in seconds."""
-        return [minutes * 60 for minutes in self.retry_minutes]
+        """The waits between attempts, in whole seconds (at least one)."""
+        return [max(1, round(minutes * 60)) for minutes in self.retry_minutes]
 
 
 # The lines callers wait in, each answered by the reps of its team; managers by supervisors.

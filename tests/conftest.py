@@ -13,9 +13,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
+from rq import SimpleWorker
 from werkzeug.serving import make_server
 
-from ivr import create_app, dispatch
+from ivr import create_app, dispatch, jobs
 from ivr.embedded_redis import RedisServer
 from ivr.services import Services
 from ivr.services_access import EXTENSION
@@ -109,6 +110,13 @@ class Line:
     sim: Simulator
     services: Services
     url: str
+    app: Flask
+
+    def run_jobs(self) -> None:
+        """Let the worker run every job queued or due now, as `ivr worker` does, then stop."""
+        SimpleWorker([self.services.jobs], connection=self.services.jobs.connection).work(
+            burst=True, with_scheduler=True
+        )
 
     def call(self, from_: str) -> Call:
         """Phone the support line from `from_`."""
@@ -142,8 +150,9 @@ def running_line(settings: Settings) -> Iterator[Line]:
         server = make_server("127.0.0.1", int(app_url.rsplit(":", 1)[1]), app, threaded=True)
         threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         dispatcher = dispatch.start(app)
+        jobs.bind(app)
         try:
-            yield Line(sim=sim, services=app.extensions[EXTENSION], url=app_url)
+            yield Line(sim=sim, services=app.extensions[EXTENSION], url=app_url, app=app)
         finally:
             dispatcher.stop()
             sim.switch.hang_up_all()

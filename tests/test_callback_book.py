@@ -64,7 +64,7 @@ def test_a_retried_report_of_the_same_message_makes_no_second_callback(
 ) -> None:
     book.request(voicemail(clock), max_attempts=3)
     again = book.request(voicemail(clock), max_attempts=3)
-    assert (again.outcome, again.callback_id) == ("duplicate", "CB-1")
+    assert (again.outcome, again.callback_id, again.repeat) == ("created", "CB-1", True)
     callback = book.get("CB-1")
     assert callback is not None and len(callback.messages) == 1
     assert book.get("CB-2") is None
@@ -76,8 +76,10 @@ def test_a_second_request_while_one_is_open_merges_and_keeps_the_first_promise(
     book.request(voicemail(clock), max_attempts=3)
     clock.advance(600)
     merged = book.request(voicemail(clock, origin="RE2"), max_attempts=3)
-    assert (merged.outcome, merged.callback_id) == ("merged", "CB-1")
+    assert (merged.outcome, merged.callback_id, merged.repeat) == ("merged", "CB-1", False)
     assert merged.promised_by == at(clock, 7200 - 600)
+    repeated = book.request(voicemail(clock, origin="RE2"), max_attempts=3)
+    assert (repeated.outcome, repeated.repeat) == ("merged", True)
     callback = book.get("CB-1")
     assert callback is not None
     assert [m.recording_url for m in callback.messages] == ["https://r/RE1", "https://r/RE2"]

@@ -42,11 +42,13 @@ class Request:
 
 @dataclass(frozen=True)
 class Requested:
-    """What became of a request: a new callback, one merged into an open one, or a repeat."""
+    """What became of a request: a new callback, or one merged into an open one; `repeat` when
+    the same request was made before (a retried report), and so nothing changed."""
 
-    outcome: Literal["created", "merged", "duplicate"]
+    outcome: Literal["created", "merged"]
     callback_id: str
     promised_by: datetime
+    repeat: bool = False
 
 
 class CallbackRefused(ValueError):
@@ -86,7 +88,7 @@ class CallbackBook:
             "owner": request.owner,
             "path": request.path,
         }
-        outcome, callback_id, promised_by = self._run(
+        outcome, callback_id, promised_by, repeat = self._run(
             "request",
             request.origin,
             request.phone,
@@ -100,6 +102,7 @@ class CallbackBook:
             outcome=outcome,
             callback_id=callback_id,
             promised_by=datetime.fromtimestamp(float(promised_by), UTC),
+            repeat=bool(repeat),
         )
 
     def get(self, callback_id: str) -> Callback | None:

@@ -69,7 +69,7 @@ def keep_message(
         promised_by=step.by,
         max_attempts=flow.promises.attempts,
     )
-    if requested.outcome != "duplicate":
+    if not requested.repeat:
         if requested.outcome == "created":
             jobs.schedule_callback(services(), requested.callback_id, due)
         jobs.queue_acknowledgement(

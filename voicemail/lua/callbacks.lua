@@ -42,17 +42,20 @@ end
 -- request ORIGIN PHONE DUE PROMISED_BY MAX_ATTEMPTS MESSAGE_JSON FIELD VALUE ...
 -- A new callback, or the same one again: a retried report (same origin) changes nothing, and a
 -- customer who already has an open callback gets their message added to it, keeping its
--- promise. Returns {'created'|'merged'|'duplicate', id, promised_by}.
+-- promise. Returns {'created'|'merged', id, promised_by, 1 if this request was made before}.
 local function request()
   local origin, phone, due_at, promised_by, max_attempts, message = args[1], args[2], args[3], args[4], args[5], args[6]
   local known = redis.call('HGET', by_origin, origin)
-  if known then return {'duplicate', known, redis.call('HGET', key(known), 'promised_by')} end
+  if known then
+    local first_origin, kept_promise = unpack(redis.call('HMGET', key(known), 'origin', 'promised_by'))
+    return {first_origin == origin and 'created' or 'merged', known, kept_promise, 1}
+  end
   local open = redis.call('HGET', live, phone)
   if open and OPEN[redis.call('HGET', key(open), 'state')] then
     redis.call('RPUSH', key(open) .. messages_suffix, message)
     redis.call('HSET', by_origin, origin, open)
     log('callback.merged', open, origin)
-    return {'merged', open, redis.call('HGET', key(open), 'promised_by')}
+    return {'merged', open, redis.call('HGET', key(open), 'promised_by'), 0}
   end
   local id = 'CB-' .. redis.call('INCR', sequence)
   local record = key(id)
@@ -65,7 +68,7 @@ local function request()
   redis.call('HSET', live, phone, id)
   redis.call('HSET', by_origin, origin, id)
   log('callback.created', id, origin)
-  return {'created', id, promised_by}
+  return {'created', id, promised_by, 0}
 end
 
 -- start ID ATTEMPT LEASE_UNTIL FORCE: one attempt begins (a rep is rung), if the callback is

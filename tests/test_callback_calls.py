@@ -1,0 +1,216 @@
+"""Callbacks as customers and reps live them, through the simulator over real HTTP: a message
+left is acknowledged by text with its time, the worker rings the rep who owns it, the rep
+hears who and what they said and presses 1, the customer is dialled from the line's number,
+and the promise is kept (or tried again after the back-off)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from crm.models import Customer, Presence, Rep
+from ivr.settings import Settings
+from simulator.people import Pickup
+from simulator.script import Call
+from tests.conftest import Line, running_line
+from voicemail.models import Callback, CallbackState
+
+ADA = Customer(phone="+14155550100", name="Ada Lovelace", spend=Decimal(25000))
+BOB = Customer(phone="+14155550101", name="Bob Stone", spend=Decimal(10))
+SAM = Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x")
+KIM = Rep(id="kim", name="Kim Lee", endpoint="+14155550201", password_hash="x")
+# A failed call to the customer is tried again 3 s later, at most twice in all.
+PROMISES = """
+promises: {callback_minutes: 120, manager_callback_minutes: 30, attempts: 2, retry_minutes: [0.05]}
+routing: {wrap_up_seconds: 0}
+"""
+T = TypeVar("T")
+
+
+@pytest.fixture
+def desk(settings: Settings, tmp_path: Path) -> Iterator[Line]:
+    """The line with Ada and Bob as customers (who pick up) and Sam and Kim on a call for now."""
+    flow = tmp_path / "flow.yaml"
+    shipped = Path("callflows/default.yaml").read_text().splitlines(keepends=True)
+    flow.write_text("".join(ln for ln in shipped if not ln.startswith("promises:")) + PROMISES)
+    with running_line(settings.model_copy(update={"ivr_callflow": flow})) as line:
+        line.services.customers.save_all([ADA, BOB])
+        line.services.reps.save_all([SAM, KIM])
+        for rep in (SAM, KIM):
+            line.services.presence.set(rep.id, Presence.BUSY)
+            line.sim.add_person(rep.endpoint, name=rep.id)
+        for customer in (ADA, BOB):
+            line.sim.add_person(customer.phone, name=customer.name.split()[0].lower())
+        yield line
+
+
+def eventually(read: Callable[[], T | None], seconds: float = 8.0) -> T:
+    """What `read` returns once it returns something truthy."""
+    deadline = time.monotonic() + seconds
+    while not (value := read()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert value, "nothing came in time"
+    return value
+
+
+def leave_message(line: Line, customer: Customer, words: str) -> Call:
+    """`customer` calls, asks for a person, waits, presses 1 and leaves a message."""
+    call = line.call(customer.phone)
+    call.press("0")
+    call.expect_enqueue("support")
+    call.expect_say("press 1")
+    call.press("1")
+    call.expect_say("We will call you back by")
+    call.expect_record()
+    call.say(words)
+    call.press("#")
+    return call
+
+
+def callback_of(line: Line, callback_id: str) -> Callback:
+    callback = line.services.callbacks.get(callback_id)
+    assert callback is not None
+    return callback
+
+
+def test_a_message_is_acknowledged_then_called_back_by_a_rep_first(desk: Line) -> None:
+    call = leave_message(desk, BOB, "My router keeps dropping the connection every evening")
+    thanks = call.expect_say("Thank you. We will call you back by")
+    call.expect_ended()
+    callback_id = desk.services.calls.details(call.sid)["callback"]
+    callback = callback_of(desk, callback_id)
+    assert (callback.state, callback.phone, callback.line) == (
+        CallbackState.PENDING,
+        BOB.phone,
+        "support",
+    )
+    desk.run_jobs()  # the acknowledgement, and the callback joining the line
+    texts = [m for m in desk.sim.switch.messages if m.to == BOB.phone]
+    promised = thanks.text.removeprefix("Thank you. We will call you back by ").removesuffix(
+        ". Goodbye."
+    )
+    assert [m.body for m in texts] == [
+        f"We got your message (reference {callback_id}). We'll call you back by {promised}."
+    ]
+    assert desk.services.router.position(callback_id) == 1
+
+    desk.services.presence.set("sam", Presence.AVAILABLE)
+    rep_leg = eventually(lambda: desk.sim.switch.legs_to("sam"))[0]
+    rep_leg.expect_say("Callback for Bob Stone, who has waited less than a minute.")
+    rep_leg.expect_say("Their message: My router keeps dropping the connection every evening")
+    rep_leg.expect_say("Press 1 to call them now.")
+    rep_leg.expect_say("Calling them now.")
+    rep_leg.expect_bridged("bob")
+    customer_leg = desk.sim.switch.legs_to("bob")[0]
+    assert customer_leg.from_ == desk.services.settings.support_number
+    customer_leg.hang_up()
+    rep_leg.expect_say("Thanks, that callback is done.")
+
+    done = eventually(
+        lambda: (c := callback_of(desk, callback_id)).state is CallbackState.DONE and c
+    )
+    assert (done.attempts, done.kept) == (1, True)
+    assert done.margin is not None and done.margin > 7000
+    assert desk.services.router.position(callback_id) == 0
+
+
+def test_a_callback_goes_to_the_owner_of_the_callers_case_first(desk: Line) -> None:
+    desk.services.cases.open(ADA.phone, "kim", "billing error on the last invoice")
+    call = desk.call(ADA.phone)
+    call.expect_say("I see you have an open case")
+    call.expect_enqueue()
+    call.expect_say("press 1")
+    call.press("1")
+    call.expect_record()
+    call.say("Please call me about the invoice")
+    call.press("#")
+    call.expect_ended()
+    callback_id = desk.services.calls.details(call.sid)["callback"]
+    assert callback_of(desk, callback_id).owner == "kim"
+    desk.run_jobs()
+    desk.services.presence.set("sam", Presence.AVAILABLE)  # not the owner: not rung for it
+    desk.services.presence.set("kim", Presence.AVAILABLE)
+    rep_leg = eventually(lambda: desk.sim.switch.legs_to("kim"))[0]
+    rep_leg.expect_say("Ada Lovelace, about case")
+    rep_leg.expect_bridged("ada")
+    assert desk.sim.switch.legs_to("sam") == []
+
+
+def test_a_busy_customer_is_tried_again_after_the_back_off(desk: Line) -> None:
+    call = leave_message(desk, BOB, "Call me back about my bill please")
+    call.expect_ended()
+    callback_id = desk.services.calls.details(call.sid)["callback"]
+    desk.run_jobs()
+    desk.sim.switch.people[BOB.phone].pickup = Pickup.BUSY
+    desk.services.presence.set("sam", Presence.AVAILABLE)
+    first = eventually(lambda: desk.sim.switch.legs_to("sam"))[0]
+    first.expect_say("We'll try them again at")
+    waiting = eventually(
+        lambda: (c := callback_of(desk, callback_id)).state is CallbackState.RETRY_WAIT and c
+    )
+    assert waiting.attempts == 1 and waiting.last_outcome == "busy"
+
+    desk.sim.switch.people[BOB.phone].pickup = Pickup.ANSWER
+    time.sleep(3)  # the back-off
+    desk.run_jobs()  # the retry joins the line; Sam (wrapped up) is rung again
+    second = eventually(lambda: desk.sim.switch.legs_to("sam")[1:])[0]
+    second.expect_bridged("bob")
+    desk.sim.switch.legs_to("bob")[-1].hang_up()
+    done = eventually(
+        lambda: (c := callback_of(desk, callback_id)).state is CallbackState.DONE and c
+    )
+    assert done.attempts == 2
+
+
+def test_a_rep_who_declines_passes_the_callback_on_without_spending_a_try(desk: Line) -> None:
+    call = leave_message(desk, BOB, "Please call me about my order")
+    call.expect_ended()
+    callback_id = desk.services.calls.details(call.sid)["callback"]
+    desk.run_jobs()
+    desk.sim.switch.people[SAM.endpoint].presses = "9"
+    desk.services.presence.set("sam", Presence.AVAILABLE)
+    eventually(lambda: desk.sim.switch.legs_to("sam"))[0].expect_say("goes to the next person")
+    assert eventually(lambda: desk.services.reps.presence("sam") is Presence.MISSED)
+    desk.services.presence.set("kim", Presence.AVAILABLE)
+    kim = eventually(lambda: desk.sim.switch.legs_to("kim"))[0]
+    kim.expect_bridged("bob")
+    assert callback_of(desk, callback_id).attempts == 1
+
+
+def test_a_second_message_joins_the_open_callback_and_keeps_its_promise(desk: Line) -> None:
+    first = leave_message(desk, BOB, "My router keeps dropping the connection")
+    first_thanks = first.expect_say("Thank you. We will call you back by")
+    first.expect_ended()
+    second = leave_message(desk, BOB, "It also drops in the morning now")
+    second.expect_say("I've added this to your earlier request")
+    second.expect_ended()
+    callback_id = desk.services.calls.details(first.sid)["callback"]
+    assert desk.services.calls.details(second.sid)["callback"] == callback_id
+    assert first_thanks.text.endswith(". Goodbye.")
+    assert len(callback_of(desk, callback_id).messages) == 2
+    desk.run_jobs()
+    bodies = [m.body for m in desk.sim.switch.messages if m.to == BOB.phone]
+    assert bodies[0].startswith("We got your message")
+    assert bodies[1].startswith("We added your new message to your open request")
+
+
+def test_a_message_too_short_is_asked_for_once_more_then_a_person(desk: Line) -> None:
+    call = desk.call(BOB.phone)
+    call.press("0")
+    call.expect_enqueue("support")
+    call.press("1")
+    call.expect_record()
+    call.say("uh")
+    call.press("#")
+    call.expect_say("Sorry, I didn't catch a message. Let's try once more.")
+    call.expect_record()
+    call.say("hm")
+    call.press("#")
+    call.expect_say("I didn't hear a message. Let me get you to a person.")
+    call.expect_enqueue("support")
+    assert desk.services.callbacks.open_callbacks() == []
