@@ -67,6 +67,7 @@ class PersonSettings(_Strict):
     name: str = ""
     pickup: Pickup = Pickup.ANSWER
     presses: str | None = "1"
+    talks_for: float | None = Field(default=None, gt=0, description="seconds before hanging up")
 
 
 class CallerSettings(_Strict):

@@ -124,8 +124,12 @@ def talk(run: Interpreter, message: Connect) -> Outcome:
     leg.bridge = bridge
     leg.dial_bridged = True
     leg.log("bridged", other.to if other.direction != "inbound" else other.from_)
+    talker = next((p.person for p in (other, leg) if p.person and p.person.talks_for), None)
     while True:
-        item = leg.next_message(None)
+        item = leg.next_message(talker.talks_for if talker and talker.talks_for else None)
+        if item is None:  # the person said what they had to say, and hangs up
+            (other if other.person is talker else leg).hang_up()
+            continue
         if isinstance(item, BridgeEnded):
             leg.bridge = None
             return "completed", other, bridge.seconds

@@ -21,9 +21,12 @@ class Person:
 
     `presses` is what they key in whenever a call asks them something (a whisper's "press 1
     to accept", a callback's "press 1 to be connected"); None leaves the answer to the test.
+    `talks_for` is how many seconds they talk once connected before they hang up; None talks
+    until the other side (or the test) hangs up.
     """
 
     endpoint: str
     name: str = ""
     pickup: Pickup = Pickup.ANSWER
     presses: str | None = "1"
+    talks_for: float | None = None

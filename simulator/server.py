@@ -86,9 +86,10 @@ class Simulator:
         name: str = "",
         pickup: Pickup = Pickup.ANSWER,
         presses: str | None = "1",
+        talks_for: float | None = None,
     ) -> Person:
         """Make someone reachable at `endpoint` (see `Person` for how they behave)."""
-        return self.switch.add_person(Person(endpoint, name, pickup, presses))
+        return self.switch.add_person(Person(endpoint, name, pickup, presses, talks_for))
 
     @property
     def errors(self) -> list[str]:

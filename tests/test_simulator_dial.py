@@ -145,3 +145,17 @@ def test_whisper_that_hangs_up_leaves_the_caller_unbridged(sim: Simulator, hooks
     assert dialed["DialBridged"] == "false"
     (declined,) = sim.switch.legs_to("sam")
     assert dialed["DialCallSid"] == declined.sid and declined.ended
+
+
+def test_a_person_who_talks_for_a_while_hangs_up_by_themselves(
+    sim: Simulator, hooks: Webhooks
+) -> None:
+    sim.add_person(SAM, name="sam", talks_for=0.2)
+    hooks.answer("/voice", '<Dial action="{app}/dialed"><Number>' + SAM + "</Number></Dial>")
+    hooks.answer("/dialed", "<Say>Thanks for calling.</Say>")
+    call = sim.call(CALLER)
+    call.expect_bridged("sam")
+    call.expect_say("Thanks for calling.")  # nobody hung up but Sam, after his 0.2 s
+    call.expect_ended()
+    (form,) = hooks.forms("/dialed")
+    assert (form["DialCallStatus"], form["DialBridged"]) == ("completed", "true")
