@@ -1,15 +1,22 @@
-"""A text to the line's number gets a one-line pointer to call, signed requests only."""
+"""A text to the line's number gets a one-line pointer to call, signed requests only; STOP or
+CANCEL calls off the sender's open callback."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pytest
 from flask.testing import FlaskClient
 
 from ivr import create_app
+from ivr.services import Services
 from ivr.settings import Settings
+from queues.router import Caller
 from tests.signing import call_params, signed_post
+from voicemail.book import Request
+from voicemail.models import CallbackState, Message
 
 SMS = {"MessageSid": "SM" + "1" * 32, "Body": "Is my order shipped?", "To": "+14155550000"}
 
@@ -37,3 +44,45 @@ def test_a_text_is_answered_without_redis(settings: Settings, tmp_path: Path) ->
     dead = settings.model_copy(update={"redis_url": f"unix://{tmp_path}/nothing-here.sock"})
     response = signed_post(create_app(dead).test_client(), "/sms/incoming", call_params(**SMS))
     assert len(reply(response.data)) == 1
+
+
+def open_callback(services: Services, phone: str) -> str:
+    """A message `phone` left a moment ago, now waiting in line to be called back."""
+    now = datetime.now(UTC)
+    made = services.callbacks.request(
+        Request(
+            origin="RE1",
+            phone=phone,
+            due=now,
+            promised_by=now + timedelta(hours=2),
+            message=Message(at=now, call_sid="CA1"),
+        ),
+        max_attempts=3,
+    )
+    services.router.place(Caller(call_sid=made.callback_id, line="support", phone=phone))
+    return made.callback_id
+
+
+@pytest.mark.parametrize("word", ["STOP", " cancel "])
+def test_stop_or_cancel_calls_off_the_senders_callback(
+    client: FlaskClient, services: Services, word: str
+) -> None:
+    callback_id = open_callback(services, "+14155550100")
+    response = signed_post(client, "/sms/incoming", call_params(**(SMS | {"Body": word})))
+    assert response.status_code == 200
+    assert reply(response.data) == []  # Twilio confirms an opt-out itself
+    callback = services.callbacks.get(callback_id)
+    assert callback is not None and callback.state is CallbackState.CANCELLED
+    assert services.router.position(callback_id) == 0
+    assert services.callbacks.open_callbacks() == []
+
+
+def test_cancel_from_a_number_with_no_callback_changes_nothing(
+    client: FlaskClient, services: Services
+) -> None:
+    callback_id = open_callback(services, "+14155550199")
+    response = signed_post(client, "/sms/incoming", call_params(**(SMS | {"Body": "CANCEL"})))
+    assert response.status_code == 200 and reply(response.data) == []
+    callback = services.callbacks.get(callback_id)
+    assert callback is not None and callback.state is CallbackState.PENDING
+    assert services.router.position(callback_id) == 1

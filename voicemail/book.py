@@ -171,6 +171,10 @@ class CallbackBook:
             raise CallbackRefused(f"callback {callback_id} is {detail}")
         return CallbackState(detail)
 
+    def open_for(self, phone: str) -> str | None:
+        """The customer's open callback, if they have one (a second request merges into it)."""
+        return cast(str | None, self._redis.hget(self._keys.callbacks_live, phone))
+
     def due(self, limit: int = 1000) -> list[str]:
         """Pending and retry-wait callbacks due now, longest overdue first."""
         return cast(
