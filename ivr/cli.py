@@ -24,16 +24,16 @@ from crm.models import Presence, explain
 from crm.phones import InvalidPhoneNumber, to_e164
 from crm.reps import UnknownRep
 from ivr import create_app, dispatch, jobs
+from ivr.cli_callbacks import list_callbacks, report
+from ivr.cli_context import REDIS_META, describe_redis, services_for_command
 from ivr.embedded_redis import EmbeddedRedisError
-from ivr.services import Services
 from ivr.services_access import EXTENSION
-from ivr.settings import ConfigError, Settings, redacted
+from ivr.settings import ConfigError, Settings
 from ivr.sweeping import Sweeping
 from queues.presence import SET_BY_HAND, PresenceRefused
 
 # Requests `ivr serve --access-log` leaves out: probes, not calls.
 QUIET_PATHS = frozenset({"/healthz", "/metrics"})
-_REDIS_META = "ivr.redis"  # where the Redis in use is described, for error messages
 
 
 class Line(click.Group):
@@ -55,10 +55,10 @@ class Line(click.Group):
         except ValidationError as exc:
             raise click.ClickException(explain(exc)) from None
         except (RedisConnectionError, RedisTimeoutError, EmbeddedRedisError) as exc:
-            where = ctx.meta.get(_REDIS_META, "Redis")
+            where = ctx.meta.get(REDIS_META, "Redis")
             raise click.ClickException(f"cannot reach {where}: {_one_line(exc)}") from None
         except RedisError as exc:
-            where = ctx.meta.get(_REDIS_META, "Redis")
+            where = ctx.meta.get(REDIS_META, "Redis")
             raise click.ClickException(f"{where} refused a command: {_one_line(exc)}") from None
         except OSError as exc:  # a file that cannot be read or written, a port refused
             raise click.ClickException(_one_line(exc)) from None
@@ -66,21 +66,6 @@ class Line(click.Group):
 
 def _one_line(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
-
-
-def _services() -> Services:
-    settings = Settings.load()
-    _describe_redis(settings)
-    return Services.build(settings)
-
-
-def _describe_redis(settings: Settings) -> None:
-    """Name the Redis in use, for the one line an unreachable Redis is reported with."""
-    click.get_current_context().meta[_REDIS_META] = (
-        f"Redis at REDIS_URL={redacted(settings.redis_url)}"
-        if settings.redis_url
-        else f"the embedded Redis under IVR_DATA_DIR ({settings.ivr_data_dir}; REDIS_URL unset)"
-    )
 
 
 @click.group(cls=Line)
@@ -148,7 +133,7 @@ def worker(burst: bool) -> None:
     """Run the dispatcher (callers connected to reps as they become free) and the callback
     sweeper beside an rq worker, with rq's scheduler, on the line's job queue in Redis."""
     settings = Settings.load()
-    _describe_redis(settings)
+    describe_redis(settings)
     app = create_app(settings)
     services = app.extensions[EXTENSION]
     jobs.bind(app)
@@ -207,7 +192,7 @@ def import_() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_customers_command(path: Path) -> None:
     """Import customers from a UTF-8 CSV with columns phone,name,spend,account."""
-    services = _services()
+    services = services_for_command()
     count = import_customers(path, services.settings.region, services.customers)
     click.echo(f"imported {count} customers")
 
@@ -216,7 +201,7 @@ def import_customers_command(path: Path) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_reps(path: Path) -> None:
     """Import reps from a UTF-8 CSV with columns id,name,endpoint,role,password[,teams]."""
-    services = _services()
+    services = services_for_command()
     reps = read_reps(path, services.settings.region)
     click.echo(f"imported {services.reps.save_all(reps)} reps")
 
@@ -233,7 +218,7 @@ def cases() -> None:
 @click.option("--category", default="general", show_default=True)
 def open_case(phone: str, owner: str, subject: str, category: str) -> None:
     """Open a case and print its reference."""
-    services = _services()
+    services = services_for_command()
     case = services.cases.open(to_e164(phone, services.settings.region), owner, subject, category)
     click.echo(case.reference)
 
@@ -248,9 +233,13 @@ def reps() -> None:
 @click.argument("state", type=click.Choice(sorted(state.value for state in SET_BY_HAND)))
 def presence(rep_id: str, state: str) -> None:
     """Set a rep's presence: available to take calls, busy, wrap-up, away or offline."""
-    services = _services()
+    services = services_for_command()
     previous = services.presence.set(rep_id, Presence(state))
     click.echo(f"{rep_id} is {state} (was {previous.value})")
+
+
+main.add_command(list_callbacks)
+main.add_command(report)
 
 
 if __name__ == "__main__":

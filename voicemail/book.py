@@ -107,11 +107,21 @@ class CallbackBook:
 
     def get(self, callback_id: str) -> Callback | None:
         """One callback with its messages; None if there is no such callback."""
+        found = self.get_many([callback_id])
+        return found[0] if found else None
+
+    def get_many(self, callback_ids: Sequence[str]) -> list[Callback]:
+        """The callbacks of these ids that exist, in the same order, in one round trip."""
         with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self._keys.callback(callback_id))
-            pipe.lrange(self._keys.callback_messages(callback_id), 0, -1)
-            fields, messages = pipe.execute()
-        return Callback.from_stored(fields, messages) if fields else None
+            for callback_id in callback_ids:
+                pipe.hgetall(self._keys.callback(callback_id))
+                pipe.lrange(self._keys.callback_messages(callback_id), 0, -1)
+            found = pipe.execute()
+        return [
+            Callback.from_stored(fields, messages)
+            for fields, messages in zip(found[::2], found[1::2], strict=True)
+            if fields
+        ]
 
     def start(self, callback_id: str, lease_seconds: float, force: bool = False) -> str:
         """Begin an attempt (due, or `force`: a person asked for it now); returns its id.
@@ -197,5 +207,9 @@ class CallbackBook:
             pipe.zrange(self._keys.callbacks_due, 0, -1)
             pipe.zrange(self._keys.callbacks_dialling, 0, -1)
             ids = [callback_id for found in pipe.execute() for callback_id in found]
-        found = [self.get(callback_id) for callback_id in ids]
-        return sorted((callback for callback in found if callback), key=lambda c: c.due)
+        return sorted(self.get_many(ids), key=lambda c: c.due)
+
+    def closed_since(self, since: datetime) -> list[Callback]:
+        """Callbacks closed (done, failed, cancelled) since `since`, oldest first."""
+        ids = self._redis.zrangebyscore(self._keys.callbacks_closed, since.timestamp(), "+inf")
+        return self.get_many(cast(list[str], ids))
