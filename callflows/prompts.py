@@ -15,6 +15,13 @@ TRANSFERRING_TO_MANAGER = "I'm passing you to a manager now."
 NO_MANAGER_FREE = "I'm sorry, no manager is free right now. Please leave a message for them."
 HOLD_POSITION = "You are number {position} in line."
 HOLD_OFFER = "To leave a message and get a call back instead, press 1."
+HOLD_KEEP_PLACE = "To keep your place and have us call you back when it's your turn, press 2."
+CALLBACK_NUMBER_OFFER = (
+    "We'll call you back on the number you're calling from: press 1. "
+    "Or type another number, then press pound."
+)
+CALLBACK_NUMBER_ASK = "Please type the number to call you back on, then press pound."
+NOT_A_NUMBER = "That doesn't look like a phone number."
 VOICEMAIL_PROMPT = "Please leave your message after the tone, then hang up or press pound."
 NO_MESSAGE = "I didn't hear a message. Let me get you to a person."
 MESSAGE_TOO_SHORT = "Sorry, I didn't catch a message. Let's try once more."
@@ -55,6 +62,18 @@ def callback_promise(time: str) -> str:
 def recorded(time: str) -> str:
     """The thanks after a message, repeating the promise."""
     return f"Thank you. We will call you back by {time}. Goodbye."
+
+
+def read_back_number(spelled: str) -> str:
+    """A typed number read back before it is used."""
+    return f"I heard {spelled}. If that's right, press 1. To type it again, press 2."
+
+
+def kept_place(time: str) -> str:
+    """The goodbye of a caller who keeps their place for a callback."""
+    return (
+        f"You keep your place in line. We'll call you back when it's your turn, by {time}. Goodbye."
+    )
 
 
 def recorded_with_earlier(time: str) -> str:

@@ -87,7 +87,7 @@ def hold(
     if expected_seconds is not None:
         speaker.say(document, prompts.expected_wait(expected_seconds))
     gather = Gather(input="dtmf", num_digits=1, timeout=GATHER_SECONDS, action=choice_url)
-    speaker.say(gather, prompts.HOLD_OFFER)
+    speaker.say(gather, prompts.HOLD_OFFER, prompts.HOLD_KEEP_PLACE)
     document.append(gather)
     if flow.hold_music:
         document.play(str(flow.hold_music))
@@ -194,6 +194,19 @@ def accepted(digits: str) -> VoiceResponse:
     document = VoiceResponse()
     if digits != "1":
         document.hangup()
+    return document
+
+
+def ask_number(
+    flow: CallFlow, action_url: str, sentences: Sequence[str], no_answer_url: str
+) -> VoiceResponse:
+    """Ask for a number on the keypad, ended by pound; silence goes to `no_answer_url`."""
+    speaker = Speaker(flow)
+    document = VoiceResponse()
+    gather = Gather(input="dtmf", finish_on_key="#", timeout=GATHER_SECONDS + 5, action=action_url)
+    speaker.say(gather, *sentences)
+    document.append(gather)
+    document.redirect(no_answer_url, method="POST")
     return document
 
 

@@ -145,6 +145,15 @@ class RingStep(Webhook):
     call: str = Field(min_length=2, max_length=64, description="the caller's CallSid")
 
 
+class KeepPlaceStep(Webhook):
+    """A caller choosing the number to be called back on: their line, a second try, and the
+    typed number being confirmed."""
+
+    line: Literal["support", "tech", "billing", "managers"] = "support"
+    again: bool = False
+    number: str = Field(default="", max_length=20)
+
+
 class CallbackStep(Webhook):
     """One attempt of a callback: which callback, which attempt, the rep rung, the line."""
 

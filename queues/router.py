@@ -26,6 +26,8 @@ from queues.routing_script import LINES, RoutingScript
 
 # A routed caller's entry outlives any real wait; it is deleted when the call ends.
 ENTRY_TTL_SECONDS = 6 * 3600
+# The field of a waiting caller's entry saying they chose to be called back, keeping their place.
+KEEP_PLACE = "keep_place"
 
 
 class Policy(Protocol):
@@ -241,8 +243,11 @@ class Router:
 
         Only for a caller already placed: the entry's other fields come from `place`.
         """
+        self._note(call_sid, "reason", reason)
+
+    def _note(self, call_sid: str, field: str, value: str) -> None:
         with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._keys.waiting(call_sid), "reason", reason)
+            pipe.hset(self._keys.waiting(call_sid), field, value)
             pipe.expire(self._keys.waiting(call_sid), ENTRY_TTL_SECONDS)
             pipe.execute()
 
@@ -313,6 +318,15 @@ class Router:
         False when this offer was already settled (a retried webhook changes nothing).
         """
         return bool(self.script.run("missed", self._clock(), call_sid, rep_id))
+
+    def wants_callback(self, call_sid: str) -> None:
+        """The waiting caller chose to keep their place and be called back (pressed 2)."""
+        self._note(call_sid, KEEP_PLACE, "1")
+
+    def swap(self, call_sid: str, routed: str, phone: str) -> bool:
+        """The waiting caller becomes `routed` (their callback), keeping their place; `phone` is
+        the number to call. False when they are no longer waiting."""
+        return bool(self.script.run("swap", self._clock(), call_sid, routed, phone))
 
     def unclaim(self, call_sid: str, rep_id: str) -> bool:
         """Undo an offer that could not be rung (Twilio unreachable): the caller back in their

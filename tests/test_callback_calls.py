@@ -23,6 +23,7 @@ from voicemail.models import Callback, CallbackState
 ADA = Customer(phone="+14155550100", name="Ada Lovelace", spend=Decimal(25000))
 BOB = Customer(phone="+14155550101", name="Bob Stone", spend=Decimal(10))
 SAM = Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x")
+UNKNOWN = "+14155550177"
 KIM = Rep(id="kim", name="Kim Lee", endpoint="+14155550201", password_hash="x")
 # A failed call to the customer is tried again 3 s later, at most twice in all.
 PROMISES = """
@@ -214,3 +215,50 @@ def test_a_message_too_short_is_asked_for_once_more_then_a_person(desk: Line) ->
     call.expect_say("I didn't hear a message. Let me get you to a person.")
     call.expect_enqueue("support")
     assert desk.services.callbacks.open_callbacks() == []
+
+
+def test_keep_my_place_calls_back_when_the_callers_turn_comes_not_after_later_callers(
+    desk: Line,
+) -> None:
+    bob = desk.call(BOB.phone)
+    bob.press("0")
+    bob.expect_enqueue("support")
+    later = desk.call(UNKNOWN)
+    later.press("0")
+    later.expect_enqueue("support")
+    bob.expect_say("To keep your place and have us call you back when it's your turn, press 2.")
+    bob.press("2")
+    bob.expect("leave")
+    bob.expect_say("We'll call you back on the number you're calling from: press 1.")
+    bob.press("1#")
+    bob.expect_say("You keep your place in line. We'll call you back when it's your turn, by")
+    bob.expect_ended()
+    callback = desk.services.callbacks.open_callbacks()[0]
+    assert (callback.phone, desk.services.router.position(callback.id)) == (BOB.phone, 1)
+    assert desk.services.router.position(later.sid) == 2
+
+    desk.services.presence.set("sam", Presence.AVAILABLE)
+    sam = eventually(lambda: desk.sim.switch.legs_to("sam"))[0]
+    sam.expect_say("Callback for Bob Stone")
+    sam.expect_bridged("bob")
+    assert desk.services.router.position(later.sid) == 1  # still waiting: Bob came first
+
+
+def test_a_caller_with_a_withheld_number_types_the_number_once_and_confirms_it(
+    desk: Line,
+) -> None:
+    call = desk.call("anonymous")
+    call.press("0")
+    call.expect_enqueue("support")
+    call.press("2")
+    call.expect_say("Please type the number to call you back on, then press pound.")
+    call.press("12#")
+    call.expect_say("That doesn't look like a phone number.")
+    call.press("4155550101#")
+    call.expect_say("I heard 1 4 1 5 5 5 5 0 1 0 1. If that's right, press 1.")
+    call.press("1")
+    call.expect_say("You keep your place in line.")
+    call.expect_ended()
+    (callback,) = desk.services.callbacks.open_callbacks()
+    assert callback.phone == BOB.phone
+    assert desk.services.router.position(callback.id) == 1

@@ -166,14 +166,14 @@ def test_any_other_key_on_hold_keeps_the_callers_place(
     client: FlaskClient, dead: FlaskClient
 ) -> None:
     for app in (client, dead):
-        for key in "0239*#":
+        for key in "039*#":
             response = signed_post(app, "/voice/hold/choice", call_params(Digits=key))
             assert verbs(response.data) == [], key
 
 
 def test_a_place_in_line_twilio_did_not_give_is_not_said(client: FlaskClient) -> None:
     response = signed_post(client, "/voice/hold", call_params())
-    assert spoken(response.data) == [prompts.HOLD_OFFER]
+    assert spoken(response.data) == [prompts.HOLD_OFFER, prompts.HOLD_KEEP_PLACE]
 
 
 # The call's own record.

@@ -15,9 +15,11 @@ from ivr.signing import twilio_signed
 from ivr.twiml import twiml
 from ivr.voice import bp
 from ivr.voice.answers import current_call, voicemail
+from ivr.voice.keep_place import ask_callback_number
 from ivr.webhooks import HoldState, MenuAnswer, QueueExit, QueueStep, form, query
 from queues import lines
 from queues.outcomes import AfterQueue, after_queue
+from queues.router import KEEP_PLACE
 from queues.routing_script import LINES
 
 
@@ -42,8 +44,9 @@ def hold() -> Response:
 
 
 def hold_choice_answer() -> Response:
-    """1 leaves the queue for a message (via the Enqueue action); any other key keeps holding."""
-    if form(MenuAnswer).digits == "1":
+    """1 (a message) and 2 (keep my place) leave the queue, via the Enqueue action; any other
+    key keeps holding."""
+    if form(MenuAnswer).digits in ("1", "2"):
         return twiml(render.leave_queue())
     return twiml(render.stay_in_queue())
 
@@ -52,7 +55,10 @@ def hold_choice_answer() -> Response:
 @twilio_signed
 @degrades_to(hold_choice_answer)
 def hold_choice() -> Response:
-    """A key pressed on hold."""
+    """A key pressed on hold: 2 is kept with the caller, so that leaving the queue leads to
+    their callback instead of a message."""
+    if form(MenuAnswer).digits == "2":
+        services().router.wants_callback(current_call().call_sid)
     return hold_choice_answer()
 
 
@@ -76,11 +82,19 @@ def queue_result() -> Response:
     failed them. Only a caller moved to a rep is still routed; anyone else leaves our line."""
     call = current_call()
     exit_ = form(QueueExit)
-    if exit_.result not in MOVED_TO_A_REP:
+    line = query(QueueStep).queue
+    keeps_place = (
+        exit_.result == "leave"
+        and services().router.entry(call.call_sid).get(KEEP_PLACE) == "1"
+        and line in LINES
+    )
+    if exit_.result not in MOVED_TO_A_REP and not keeps_place:
         services().router.release(call.call_sid, call.from_number)
     services().calls.record_step(
         call.call_sid,
         call_steps.queue_result(exit_.result),
-        {"queue": query(QueueStep).queue, WAIT_SECONDS: str(exit_.seconds)},
+        {"queue": line, WAIT_SECONDS: str(exit_.seconds)},
     )
+    if keeps_place:
+        return ask_callback_number(call, line)
     return after_the_wait()

@@ -340,6 +340,30 @@ local function unclaim()
   return 1
 end
 
+-- swap SID NEW PHONE: a waiting caller becomes a callback (NEW) that keeps their place: the same
+-- score in the same line (or their owner's), the same deadlines; PHONE is the number to call.
+-- Returns 1, or 0 when the caller is not waiting.
+local function swap()
+  local sid, new, phone = unpack(args)
+  local entry = entry_key(sid)
+  local state, line, owner, score = unpack(redis.call('HMGET', entry, 'state', 'line', 'owner', 'score'))
+  if state ~= 'waiting' and state ~= 'owner' then return 0 end
+  local waits_in = state == 'owner' and (owner_prefix .. owner) or line_key[line]
+  redis.call('ZADD', waits_in, score, new)
+  redis.call('ZREM', waits_in, sid)
+  for _, deadlines in ipairs({owner_ends, manager_ends}) do
+    local until_at = redis.call('ZSCORE', deadlines, sid)
+    if until_at then
+      redis.call('ZADD', deadlines, until_at, new)
+      redis.call('ZREM', deadlines, sid)
+    end
+  end
+  redis.call('RENAME', entry, entry_key(new))
+  redis.call('HSET', entry_key(new), 'phone', phone)
+  log('route.kept-place', sid, '', new)
+  return 1
+end
+
 -- accepted SID REP: the rep pressed 1 in the whisper: on the call.
 local function accepted()
   local sid, rep = unpack(args)
@@ -424,7 +448,7 @@ local function overdue()
 end
 
 local commands = {
-  place = place_command, arrive = arrive, claim = claim, presence = set_presence, release = release, missed = missed, unclaim = unclaim,
+  place = place_command, arrive = arrive, claim = claim, presence = set_presence, release = release, missed = missed, unclaim = unclaim, swap = swap,
   accepted = accepted, finished = finished, ['wrap-ups'] = wrap_ups, promote = promote,
   position = function() return position(args[1]) end, hold = hold, take = take,
   overdue = overdue,
