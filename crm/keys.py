@@ -158,6 +158,11 @@ class Keys:
         return f"{self.prefix}callbacks:closed"
 
     @property
+    def callbacks_promised(self) -> str:
+        """Sorted set: open callbacks by the epoch second they were promised by."""
+        return f"{self.prefix}callbacks:promised"
+
+    @property
     def callbacks_live(self) -> str:
         """Hash: customer phone -> their one open callback (a second request merges into it)."""
         return f"{self.prefix}callbacks:live"

@@ -9,25 +9,31 @@ ask Twilio about an attempt it has not heard from.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import Flask
 from twilio.base.exceptions import TwilioRestException
 
 from callflows.render import RING_SECONDS
+from crm.models import utcnow
 from ivr.links import link
 from ivr.services import Services
 from ivr.services_access import EXTENSION
 from ivr.twilio_rest import call_ended
+from queues import lines
 from queues.dispatcher import Moved
 from queues.router import Caller, Claim, Offered
 from queues.routing_script import LINES
 from voicemail.book import CallbackRefused
 from voicemail.models import CallbackState
+from voicemail.promises import AT_RISK
 
 log = logging.getLogger(__name__)
 # How long an attempt may go unheard of before the sweeper asks Twilio about its call: the
 # rep's ring and whisper, then the customer's ring, with room to spare.
 ATTEMPT_LEASE_SECONDS = 180
+# With this little time left before its promise, a waiting callback goes to the supervisors.
+SUPERVISORS_BEFORE = timedelta(minutes=5)
 # A callback in line is looked at again by the sweeper this long after, should the line have
 # lost it (placing it again keeps its place).
 IN_LINE_RECHECK_SECONDS = 300
@@ -106,6 +112,28 @@ def passed_on(app: Flask, callback_id: str, attempt: str, rep_id: str) -> bool:
     services.router.missed(callback_id, rep_id)
     join_line(app, callback_id, skip=rep_id)
     return True
+
+
+def defend_promises(app: Flask) -> list[str]:
+    """Callbacks still waiting near their promised time skip their wait: with 15 minutes left
+    any free rep of their line takes them first; with 5 left, the supervisors do. Returns
+    those escalated now."""
+    services: Services = app.extensions[EXTENSION]
+    now = utcnow()
+    escalated = []
+    near = services.callbacks.near_promise(AT_RISK.total_seconds())
+    for callback in services.callbacks.get_many(near):
+        if callback.state not in (CallbackState.PENDING, CallbackState.RETRY_WAIT):
+            continue
+        level = 2 if callback.promised_by - now <= SUPERVISORS_BEFORE else 1
+        if not services.callbacks.escalate(callback.id, level):
+            continue
+        join_line(app, callback.id)
+        line = lines.MANAGERS if level == 2 else callback.line
+        if services.router.expedite(callback.id, line):
+            log.warning("callback %s near its promise: to the front of %s", callback.id, line)
+        escalated.append(callback.id)
+    return escalated
 
 
 def settle_stuck(app: Flask, callback_id: str) -> None:

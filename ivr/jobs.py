@@ -92,8 +92,10 @@ def queue_failure_text(services: Services, callback_id: str) -> None:
 
 
 def sweep() -> None:
-    """Put every due callback in line, and settle attempts Twilio no longer knows of."""
+    """Put every due callback in line, move those near their promise to the front, and settle
+    attempts Twilio no longer knows of."""
     services = _services()
+    callback_calls.defend_promises(_the_app())
     for callback_id in services.callbacks.due():
         enter_line(callback_id)
     for callback_id in services.callbacks.stuck():

@@ -328,6 +328,14 @@ class Router:
         the number to call. False when they are no longer waiting."""
         return bool(self.script.run("swap", self._clock(), call_sid, routed, phone))
 
+    def expedite(self, call_sid: str, line: str) -> bool:
+        """Put a waiting caller at the front of `line`, for whoever is free first (the router is
+        woken). False when they are not waiting."""
+        moved = bool(self.script.run("expedite", self._clock(), call_sid, line))
+        if moved:
+            self.script.wake()
+        return moved
+
     def unclaim(self, call_sid: str, rep_id: str) -> bool:
         """Undo an offer that could not be rung (Twilio unreachable): the caller back in their
         place, the rep available as before. False when the offer was already settled."""

@@ -7,23 +7,34 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
-from crm.models import Customer, Presence, Rep
+from crm.models import Customer, Presence, Rep, Role
+from ivr import callback_calls
 from ivr.settings import Settings
 from simulator.people import Pickup
 from simulator.script import Call
 from tests.conftest import Line, running_line
-from voicemail.models import Callback, CallbackState
+from voicemail.book import Request
+from voicemail.models import Callback, CallbackState, Message
 
 ADA = Customer(phone="+14155550100", name="Ada Lovelace", spend=Decimal(25000))
 BOB = Customer(phone="+14155550101", name="Bob Stone", spend=Decimal(10))
 SAM = Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x")
 UNKNOWN = "+14155550177"
+MIA = Rep(
+    id="mia",
+    name="Mia Chen",
+    endpoint="+14155550300",
+    password_hash="x",
+    role=Role.SUPERVISOR,
+    teams=("billing",),
+)
 KIM = Rep(id="kim", name="Kim Lee", endpoint="+14155550201", password_hash="x")
 # A failed call to the customer is tried again 3 s later, at most twice in all.
 PROMISES = """
@@ -262,3 +273,44 @@ def test_a_caller_with_a_withheld_number_types_the_number_once_and_confirms_it(
     (callback,) = desk.services.callbacks.open_callbacks()
     assert callback.phone == BOB.phone
     assert desk.services.router.position(callback.id) == 1
+
+
+def promise_in(desk: Line, minutes: float, owner: str = "") -> str:
+    """A callback Bob asked for long ago, now promised `minutes` from now, waiting in line."""
+    now = datetime.now(UTC)
+    made = desk.services.callbacks.request(
+        Request(
+            origin=f"RE-{minutes}",
+            phone=BOB.phone,
+            due=now,
+            promised_by=now + timedelta(minutes=minutes),
+            message=Message(at=now, call_sid="CA1"),
+            owner=owner,
+        ),
+        max_attempts=2,
+    )
+    callback_calls.join_line(desk.app, made.callback_id)
+    return made.callback_id
+
+
+def test_a_callback_near_its_promise_stops_waiting_for_its_owner(desk: Line) -> None:
+    callback_id = promise_in(desk, 10, owner="kim")  # Kim, its owner, is on a call
+    desk.services.presence.set("sam", Presence.AVAILABLE)
+    assert desk.services.router.entry(callback_id)["state"] == "owner"
+    assert desk.sim.switch.legs_to("sam") == []
+    assert callback_calls.defend_promises(desk.app) == [callback_id]
+    eventually(lambda: desk.sim.switch.legs_to("sam"))[0].expect_bridged("bob")
+    assert callback_calls.defend_promises(desk.app) == []  # once
+
+
+def test_a_callback_about_to_break_its_promise_goes_to_the_supervisors(desk: Line) -> None:
+    desk.services.reps.save_all([MIA])
+    desk.sim.add_person(MIA.endpoint, name="mia")
+    desk.services.presence.set("mia", Presence.AVAILABLE)  # on billing, and the managers' line
+    callback_id = promise_in(desk, 3)
+    assert desk.services.router.position(callback_id) == 1  # support: nobody free
+    assert callback_calls.defend_promises(desk.app) == [callback_id]
+    mia = eventually(lambda: desk.sim.switch.legs_to("mia"))[0]
+    mia.expect_say("Callback for Bob Stone")
+    mia.expect_bridged("bob")
+    assert desk.services.callbacks.get(callback_id).escalated == 2  # type: ignore[union-attr]

@@ -70,6 +70,7 @@ class CallbackBook:
             keys.callbacks_by_origin,
             keys.callbacks_sequence,
             keys.events,
+            keys.callbacks_promised,
         ]
         prefix, suffix = keys.callback_messages(_ID).split(_ID)
         self._layout = [prefix, suffix]
@@ -184,6 +185,19 @@ class CallbackBook:
     def open_for(self, phone: str) -> str | None:
         """The customer's open callback, if they have one (a second request merges into it)."""
         return cast(str | None, self._redis.hget(self._keys.callbacks_live, phone))
+
+    def near_promise(self, within_seconds: float, limit: int = 1000) -> list[str]:
+        """Open callbacks promised within `within_seconds` from now (or already past it)."""
+        return cast(
+            list[str],
+            self._redis.zrangebyscore(
+                self._keys.callbacks_promised, "-inf", self._clock() + within_seconds, 0, limit
+            ),
+        )
+
+    def escalate(self, callback_id: str, level: int) -> bool:
+        """Raise an open callback's escalation to `level` (each level once); True if raised."""
+        return bool(self._run("escalate", callback_id, level))
 
     def due(self, limit: int = 1000) -> list[str]:
         """Pending and retry-wait callbacks due now, longest overdue first."""

@@ -62,6 +62,7 @@ class Callback(BaseModel):
     leg: str = ""  # the CallSid ringing the rep for the live attempt
     last_outcome: str = ""
     reason: str = ""  # why it failed or was cancelled
+    escalated: int = 0  # 1: offered to any free rep of its line; 2: to the supervisors
     closed: datetime | None = None
     kept: bool | None = None  # done by the promised time
     margin: float | None = Field(default=None, description="seconds to spare (negative: late)")

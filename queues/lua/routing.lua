@@ -364,6 +364,20 @@ local function swap()
   return 1
 end
 
+-- expedite SID LINE: a waiting caller (a callback near its promised time) goes to the front of
+-- LINE, waiting for nobody in particular. Returns 1, or 0 when they are not waiting.
+local function expedite()
+  local sid, to_line = unpack(args)
+  local entry = entry_key(sid)
+  local state = redis.call('HGET', entry, 'state')
+  if (state ~= 'waiting' and state ~= 'owner') or not line_key[to_line] then return 0 end
+  unlist(sid)
+  redis.call('HSET', entry, 'state', 'waiting', 'line', to_line, 'owner', '', 'score', 0)
+  redis.call('ZADD', line_key[to_line], 0, sid)
+  log('route.expedited', sid, '', to_line)
+  return 1
+end
+
 -- accepted SID REP: the rep pressed 1 in the whisper: on the call.
 local function accepted()
   local sid, rep = unpack(args)
@@ -448,7 +462,7 @@ local function overdue()
 end
 
 local commands = {
-  place = place_command, arrive = arrive, claim = claim, presence = set_presence, release = release, missed = missed, unclaim = unclaim, swap = swap,
+  place = place_command, arrive = arrive, claim = claim, presence = set_presence, release = release, missed = missed, unclaim = unclaim, swap = swap, expedite = expedite,
   accepted = accepted, finished = finished, ['wrap-ups'] = wrap_ups, promote = promote,
   position = function() return position(args[1]) end, hold = hold, take = take,
   overdue = overdue,

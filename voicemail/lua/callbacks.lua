@@ -11,11 +11,12 @@
 -- KEYS[1] due zset (id -> epoch)   KEYS[2] dialling zset (id -> lease end)
 -- KEYS[3] closed zset (id -> epoch) KEYS[4] live hash (phone -> id)
 -- KEYS[5] by-origin hash (origin -> id)   KEYS[6] id sequence   KEYS[7] events stream
+-- KEYS[8] promised zset (open id -> promised-by epoch)
 -- ARGV[1] command, ARGV[2] now (epoch seconds), ARGV[3] callback key prefix,
 -- ARGV[4] messages key suffix; the command's own arguments follow.
 
-local due, dialling, closed, live, by_origin, sequence, events =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local due, dialling, closed, live, by_origin, sequence, events, promised =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local command, now, prefix, messages_suffix = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local args = {}
 for i = 5, #ARGV do args[#args + 1] = ARGV[i] end
@@ -35,6 +36,7 @@ local function close(id, state, reason)
   redis.call('ZREM', due, id)
   redis.call('ZREM', dialling, id)
   redis.call('ZADD', closed, now, id)
+  redis.call('ZREM', promised, id)
   if phone and redis.call('HGET', live, phone) == id then redis.call('HDEL', live, phone) end
   log('callback.' .. state, id, reason)
 end
@@ -65,6 +67,7 @@ local function request()
   for i = 7, #args, 2 do redis.call('HSET', record, args[i], args[i + 1]) end
   redis.call('RPUSH', record .. messages_suffix, message)
   redis.call('ZADD', due, due_at, id)
+  redis.call('ZADD', promised, promised_by, id)
   redis.call('HSET', live, phone, id)
   redis.call('HSET', by_origin, origin, id)
   log('callback.created', id, origin)
@@ -190,6 +193,18 @@ local function cancel()
   return {'cancelled', state}
 end
 
-local commands = {request = request, start = start, ['in-line'] = in_line, leg = leg, requeue = requeue,
+-- escalate ID LEVEL: an open callback near its promised time is escalated to LEVEL (1: any
+-- free rep of its line, 2: the supervisors); each level once. Returns 1 when raised.
+local function escalate()
+  local id, level = args[1], tonumber(args[2])
+  local record = key(id)
+  local state, current = unpack(redis.call('HMGET', record, 'state', 'escalated'))
+  if not OPEN[state] or (tonumber(current) or 0) >= level then return 0 end
+  redis.call('HSET', record, 'escalated', level)
+  log('callback.escalated', id, level)
+  return 1
+end
+
+local commands = {escalate = escalate, request = request, start = start, ['in-line'] = in_line, leg = leg, requeue = requeue,
   connected = connected, lease = lease, finish = finish, cancel = cancel}
 return commands[command]()
