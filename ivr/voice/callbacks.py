@@ -8,6 +8,8 @@ changes nothing.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Response, current_app
 
 from callflows import prompts, render
@@ -23,6 +25,8 @@ from ivr.voice import bp
 from ivr.voice.reports import not_stored
 from ivr.webhooks import CallbackStep, DialResult, MenuAnswer, form, query
 from voicemail.models import Callback, CallbackState
+
+log = logging.getLogger(__name__)
 
 
 def goodbye(*sentences: str) -> Response:
@@ -118,6 +122,7 @@ def callback_customer_result() -> Response:
     )
     callback = services().callbacks.get(step.callback)
     if state is None or callback is None:
+        log.info("report for %s attempt %s changed nothing", step.callback, step.attempt)
         return goodbye()
     if state is CallbackState.RETRY_WAIT:
         jobs.schedule_callback(services(), callback.id, callback.due)
@@ -135,5 +140,6 @@ def callback_rep_ended() -> Response:
     """The call ringing the rep ended: if they never took the callback (no answer, busy,
     declined, hung up in the whisper), it goes back in its place for the next rep."""
     step = query(CallbackStep)
-    callback_calls.passed_on(current_app, step.callback, step.attempt, step.rep)
+    if not callback_calls.passed_on(current_app, step.callback, step.attempt, step.rep):
+        log.info("end of %s attempt %s: nothing to pass on", step.callback, step.attempt)
     return Response(status=204)

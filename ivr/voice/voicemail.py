@@ -8,6 +8,7 @@ is stored), and the same recording reported twice makes one callback.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from flask import Response
@@ -29,6 +30,8 @@ from ivr.webhooks import PromiseStep, Recorded, form, query
 from voicemail.book import Requested
 from voicemail.messages import LeftMessage, is_a_message, take_message
 
+log = logging.getLogger(__name__)
+
 
 def thank_and_confirm() -> Response:
     """Thank the caller and repeat the promised time; needs no Redis.
@@ -46,6 +49,7 @@ def keep_message(
     """Make the recording a callback (due at the line's next opening), have it join the line
     then, and text the acknowledgement. None for a caller with no number to call back."""
     if phone is None or not recording_sid:
+        log.info("message on %s kept with the call only: no number to call back", call_sid)
         return None
     step = query(PromiseStep)
     flow = services().flow
