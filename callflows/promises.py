@@ -7,8 +7,10 @@ line's own zone (`CallFlow.zone`), never in the server's or UTC.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from callflows.quiet_hours import zones_of_customer
 from callflows.schema import CallFlow
 
 # Beyond this many days a weekday alone is ambiguous ("Monday" could be next week's).
@@ -24,6 +26,33 @@ def callback_deadline(flow: CallFlow, now: datetime, *, manager: bool = False) -
     """
     minutes = flow.promises.manager_callback_minutes if manager else flow.promises.callback_minutes
     return flow.next_open(now).astimezone(UTC) + timedelta(minutes=minutes)
+
+
+@dataclass(frozen=True)
+class CallbackTimes:
+    """When a callback may first ring the customer, and the time it is promised by."""
+
+    due: datetime
+    promised_by: datetime
+    after_quiet_hours: bool  # the customer's night moved the promise: say so
+
+
+def callback_times(
+    flow: CallFlow, now: datetime, phone: str | None, *, manager: bool = False
+) -> CallbackTimes:
+    """The flow's promise for a customer calling from `phone`: from the line's next opening,
+    never ringing in the customer's quiet hours (in their own zone), and never promising a
+    time in them."""
+    quiet = flow.promises.quiet_hours
+    zones = zones_of_customer(phone, flow.zone) if phone and quiet else []
+    promise = callback_deadline(flow, now, manager=manager)
+    if quiet is None or not zones:
+        return CallbackTimes(flow.next_open(now).astimezone(UTC), promise, False)
+    due = flow.next_open(quiet.first_call(flow.next_open(now), zones))
+    promised_by = callback_deadline(flow, due, manager=manager)
+    if (night_over := quiet.quiet_until(promised_by, zones)) is not None:
+        promised_by = callback_deadline(flow, night_over, manager=manager)
+    return CallbackTimes(due.astimezone(UTC), promised_by, promised_by != promise)
 
 
 def spoken_time(at: datetime, now: datetime, flow: CallFlow) -> str:

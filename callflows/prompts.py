@@ -6,6 +6,10 @@ decides anything: which sentence is said when is the web layer's and the domain'
 
 from __future__ import annotations
 
+from datetime import time
+
+from callflows.quiet_hours import QuietHours
+
 THANKS_FOR_CALLING = "Thanks for calling."
 SORRY = "Sorry, I didn't catch that."
 TO_A_PERSON = "Let me get you to a person."
@@ -62,6 +66,15 @@ def callback_promise(time: str) -> str:
 def recorded(time: str) -> str:
     """The thanks after a message, repeating the promise."""
     return f"Thank you. We will call you back by {time}. Goodbye."
+
+
+def quiet_hours(hours: QuietHours) -> str:
+    """Why a callback is promised for later: the customer's night."""
+    return f"We don't call between {_clock(hours.start)} and {_clock(hours.end)} your time."
+
+
+def _clock(moment: time) -> str:
+    return moment.strftime("%I:%M %p").lstrip("0").replace(":00 ", " ").lower()
 
 
 def read_back_number(spelled: str) -> str:

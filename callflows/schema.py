@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, field_validator
 
 from callflows.hours import BusinessHours, known_timezone
+from callflows.quiet_hours import QuietHours
 
 # Principle 1: these words reach a person in every menu, whatever the flow's own words say.
 PERSON_WORDS: tuple[str, ...] = ("agent", "representative", "person", "human", "operator")
@@ -212,6 +213,9 @@ class Promises(_Model):
     callback_minutes: int = Field(default=120, gt=0)
     manager_callback_minutes: int = Field(default=30, gt=0)
     attempts: int = Field(default=3, ge=1, le=10, description="calls to the customer at most")
+    quiet_hours: QuietHours | None = Field(
+        default=None, description="the customer's night, in their zone: no callback rings then"
+    )
     retry_minutes: list[float] = Field(
         default_factory=lambda: [5.0, 15.0, 30.0],
         min_length=1,

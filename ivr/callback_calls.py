@@ -9,11 +9,12 @@ ask Twilio about an attempt it has not heard from.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
 from twilio.base.exceptions import TwilioRestException
 
+from callflows.quiet_hours import zones_of_customer
 from callflows.render import RING_SECONDS
 from crm.models import utcnow
 from ivr.links import link
@@ -46,6 +47,11 @@ def ring_rep(app: Flask, claim: Claim) -> Moved:
     UNREACHABLE when Twilio cannot place the call (the attempt is undone, nothing spent).
     """
     services: Services = app.extensions[EXTENSION]
+    night_over = customers_night(services, claim.call_sid)
+    if night_over is not None:
+        services.callbacks.defer(claim.call_sid, night_over)
+        log.info("callback %s waits for the customer's morning", claim.call_sid)
+        return Moved.GONE
     try:
         attempt = services.callbacks.start(claim.call_sid, ATTEMPT_LEASE_SECONDS, force=True)
     except CallbackRefused as exc:
@@ -75,6 +81,15 @@ def ring_rep(app: Flask, claim: Claim) -> Moved:
         return Moved.UNREACHABLE
     services.callbacks.leg(claim.call_sid, attempt, call.sid)
     return Moved.MOVED
+
+
+def customers_night(services: Services, callback_id: str) -> datetime | None:
+    """When the customer's quiet hours end, if it is night for them now; else None."""
+    quiet = services.flow.promises.quiet_hours
+    callback = services.callbacks.get(callback_id)
+    if quiet is None or callback is None:
+        return None
+    return quiet.quiet_until(utcnow(), zones_of_customer(callback.phone, services.flow.zone))
 
 
 def join_line(app: Flask, callback_id: str, skip: str | None = None) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -38,18 +39,19 @@ MIA = Rep(
 KIM = Rep(id="kim", name="Kim Lee", endpoint="+14155550201", password_hash="x")
 # A failed call to the customer is tried again 3 s later, at most twice in all.
 PROMISES = """
-promises: {callback_minutes: 120, manager_callback_minutes: 30, attempts: 2, retry_minutes: [0.05]}
+promises:
+  {callback_minutes: 120, manager_callback_minutes: 30, attempts: 2, retry_minutes: [0.05]}
 routing: {wrap_up_seconds: 0}
 """
 T = TypeVar("T")
 
 
-@pytest.fixture
-def desk(settings: Settings, tmp_path: Path) -> Iterator[Line]:
-    """The line with Ada and Bob as customers (who pick up) and Sam and Kim on a call for now."""
+def desk_with(settings: Settings, tmp_path: Path, promises: str) -> Iterator[Line]:
+    """The line with `promises` in its flow, Ada and Bob as customers (who pick up), and Sam
+    and Kim on a call for now."""
     flow = tmp_path / "flow.yaml"
     shipped = Path("callflows/default.yaml").read_text().splitlines(keepends=True)
-    flow.write_text("".join(ln for ln in shipped if not ln.startswith("promises:")) + PROMISES)
+    flow.write_text("".join(ln for ln in shipped if not ln.startswith("promises:")) + promises)
     with running_line(settings.model_copy(update={"ivr_callflow": flow})) as line:
         line.services.customers.save_all([ADA, BOB])
         line.services.reps.save_all([SAM, KIM])
@@ -59,6 +61,12 @@ def desk(settings: Settings, tmp_path: Path) -> Iterator[Line]:
         for customer in (ADA, BOB):
             line.sim.add_person(customer.phone, name=customer.name.split()[0].lower())
         yield line
+
+
+@pytest.fixture
+def desk(settings: Settings, tmp_path: Path) -> Iterator[Line]:
+    """The line with quick retries and no quiet hours."""
+    yield from desk_with(settings, tmp_path, PROMISES)
 
 
 def eventually(read: Callable[[], T | None], seconds: float = 8.0) -> T:
@@ -314,3 +322,38 @@ def test_a_callback_about_to_break_its_promise_goes_to_the_supervisors(desk: Lin
     mia.expect_say("Callback for Bob Stone")
     mia.expect_bridged("bob")
     assert desk.services.callbacks.get(callback_id).escalated == 2  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def night_desk(settings: Settings, tmp_path: Path) -> Iterator[Line]:
+    """The desk at night for its customers: quiet hours from an hour ago to an hour from now,
+    in Los Angeles, where their +1 415 numbers are."""
+    local = datetime.now(ZoneInfo("America/Los_Angeles"))
+    start, end = (f"{(local + timedelta(hours=h)):%H:%M}" for h in (-1, 1))
+    quiet = f'quiet_hours: {{start: "{start}", end: "{end}"}}'
+    promises = PROMISES.replace("retry_minutes: [0.05]}", f"retry_minutes: [0.05], {quiet}}}")
+    yield from desk_with(settings, tmp_path, promises)
+
+
+def test_at_night_a_promise_moves_to_the_customers_morning_and_nobody_is_rung(
+    night_desk: Line,
+) -> None:
+    call = night_desk.call(BOB.phone)
+    call.press("0")
+    call.expect_enqueue("support")
+    call.press("1")
+    call.expect_say("We don't call between")
+    call.expect_say("We will call you back by")
+    call.expect_record()
+    call.say("Please call me tomorrow about my router")
+    call.press("#")
+    call.expect_ended()
+    callback = callback_of(night_desk, night_desk.services.calls.details(call.sid)["callback"])
+    assert callback.due > datetime.now(UTC) + timedelta(minutes=55)  # the end of their night
+    night_desk.run_jobs()
+    assert night_desk.services.router.position(callback.id) == 0  # not in line before then
+    night_desk.services.presence.set("sam", Presence.AVAILABLE)
+    callback_calls.join_line(night_desk.app, callback.id)  # as "start it now" would
+    time.sleep(1)
+    assert night_desk.sim.switch.legs_to("sam") == []
+    assert callback_of(night_desk, callback.id).state is CallbackState.PENDING

@@ -195,6 +195,10 @@ class CallbackBook:
             ),
         )
 
+    def defer(self, callback_id: str, due: datetime) -> bool:
+        """A waiting callback may not be dialled before `due`; False when it is not waiting."""
+        return bool(self._run("defer", callback_id, due.timestamp()))
+
     def escalate(self, callback_id: str, level: int) -> bool:
         """Raise an open callback's escalation to `level` (each level once); True if raised."""
         return bool(self._run("escalate", callback_id, level))

@@ -8,7 +8,7 @@ from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from callflows import prompts, render
-from callflows.promises import callback_deadline, spoken_time
+from callflows.promises import callback_times, spoken_time
 from ivr.errors import parsed
 from ivr.links import link
 from ivr.services_access import services
@@ -42,13 +42,17 @@ def voicemail(
     now: datetime, *before: str, line: str = lines.SUPPORT, again: bool = False
 ) -> VoiceResponse:
     """Offer to record a message for `line`, with the time we promise to call back by (the
-    managers' line promises sooner).
+    managers' line promises sooner; the caller's night, in their own zone, later, and they
+    are told why).
 
     Needs no Redis: the recording is Twilio's, and its callbacks retry until stored, each
     carrying the promise and the line so that either makes the callback.
     """
     flow = services().flow
-    deadline = callback_deadline(flow, now, manager=line == lines.MANAGERS)
+    times = callback_times(flow, now, current_call().from_number, manager=line == lines.MANAGERS)
+    deadline = times.promised_by
+    if times.after_quiet_hours and flow.promises.quiet_hours:
+        before = (*before, prompts.quiet_hours(flow.promises.quiet_hours))
     promise = {"by": deadline.isoformat(), "line": line}
     links = render.VoicemailLinks(
         recorded=link("voice.voicemail_recorded", **promise, **({"again": "1"} if again else {})),

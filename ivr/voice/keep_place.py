@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Response
 
 from callflows import prompts, render
-from callflows.promises import callback_deadline, spoken_time
+from callflows.promises import callback_times, spoken_time
 from crm.models import utcnow
 from crm.phones import InvalidPhoneNumber, to_e164
 from ivr import jobs
@@ -82,13 +82,14 @@ def keep_place(call: TwilioCall, line: str, number: str) -> Response:
     """The callback takes the caller's place (written before its promise is spoken)."""
     flow = services().flow
     now = utcnow()
+    times = callback_times(flow, now, number, manager=line == lines.MANAGERS)
     entry = services().router.entry(call.call_sid)
     requested = services().callbacks.request(
         Request(
             origin=call.call_sid,
             phone=number,
-            due=now,
-            promised_by=callback_deadline(flow, now, manager=line == lines.MANAGERS),
+            due=times.due,
+            promised_by=times.promised_by,
             message=Message(at=now, call_sid=call.call_sid),
             line=line,
             case=entry.get("case", ""),
@@ -96,14 +97,18 @@ def keep_place(call: TwilioCall, line: str, number: str) -> Response:
         ),
         flow.promises.attempts,
     )
-    if requested.outcome == "created":
+    if requested.outcome == "created" and times.due <= now:
         services().router.swap(call.call_sid, requested.callback_id, number)
         services().callbacks.in_line(requested.callback_id, IN_LINE_RECHECK_SECONDS)
-    else:  # their open callback already waits: it keeps its own place
+    else:  # their open callback already waits, or it must wait for the customer's morning
         services().router.release(call.call_sid, None)
+        if requested.outcome == "created":
+            jobs.schedule_callback(services(), requested.callback_id, times.due)
     if not requested.repeat:
         jobs.queue_acknowledgement(
             services(), requested.callback_id, merged=requested.outcome == "merged"
         )
     said = spoken_time(requested.promised_by, now, flow)
-    return twiml(render.goodbye(flow, prompts.kept_place(said)))
+    quiet = flow.promises.quiet_hours
+    note = prompts.quiet_hours(quiet) if times.after_quiet_hours and quiet else ""
+    return twiml(render.goodbye(flow, note, prompts.kept_place(said)))

@@ -14,7 +14,7 @@ from datetime import datetime
 from flask import Response
 
 from callflows import prompts, render
-from callflows.promises import spoken_time
+from callflows.promises import callback_times, spoken_time
 from crm import call_steps
 from crm.calls import OUTCOME
 from crm.models import utcnow
@@ -27,6 +27,7 @@ from ivr.voice import bp
 from ivr.voice.answers import current_call, voicemail
 from ivr.voice.connecting import to_line
 from ivr.webhooks import PromiseStep, Recorded, form, query
+from queues import lines
 from voicemail.book import Requested
 from voicemail.messages import LeftMessage, is_a_message, take_message
 
@@ -55,7 +56,7 @@ def keep_message(
     flow = services().flow
     now = utcnow()
     record = services().calls.get(call_sid)
-    due = flow.next_open(now)
+    due = callback_times(flow, now, phone, manager=step.line == lines.MANAGERS).due
     requested = take_message(
         services().callbacks,
         services().cases,

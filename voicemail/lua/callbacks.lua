@@ -205,6 +205,18 @@ local function escalate()
   return 1
 end
 
-local commands = {escalate = escalate, request = request, start = start, ['in-line'] = in_line, leg = leg, requeue = requeue,
+-- defer ID DUE: a waiting callback that may not ring the customer now (their night) is due
+-- again at DUE. Returns 1, or 0 when it is not waiting.
+local function defer()
+  local id, due_at = args[1], args[2]
+  local state = redis.call('HGET', key(id), 'state')
+  if state ~= 'pending' and state ~= 'retry-wait' then return 0 end
+  redis.call('HSET', key(id), 'due', due_at)
+  redis.call('ZADD', due, due_at, id)
+  log('callback.deferred', id, due_at)
+  return 1
+end
+
+local commands = {escalate = escalate, defer = defer, request = request, start = start, ['in-line'] = in_line, leg = leg, requeue = requeue,
   connected = connected, lease = lease, finish = finish, cancel = cancel}
 return commands[command]()
