@@ -128,6 +128,18 @@ def callback_retry(time: str) -> str:
     return f"They didn't answer. We'll try them again at {time}. Goodbye."
 
 
+def callback_done_note(reference: str, minutes_to_spare: int) -> str:
+    """A case's timeline: a callback made, and how its promise went."""
+    if minutes_to_spare >= 0:
+        return f"Called back ({reference}): {minutes_to_spare} min before the time promised."
+    return f"Called back ({reference}): {-minutes_to_spare} min after the time promised."
+
+
+def callback_failed_note(reference: str, tries: int) -> str:
+    """A case's timeline: every try to call back failed; the owner should follow up."""
+    return f"Could not reach the customer for callback {reference} after {tries} tries."
+
+
 def callback_failed_sms(reference: str) -> str:
     """The text after the last try to call back failed."""
     return (

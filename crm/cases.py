@@ -53,6 +53,10 @@ class CaseRepository:
         raw = self._redis.get(self._keys.case(reference.strip().upper()))
         return Case.from_stored(raw) if raw else None
 
+    def note(self, reference: str, event: CaseEvent) -> None:
+        """Add an event to a case's timeline (a callback made, a promise broken)."""
+        self._redis.rpush(self._keys.case_timeline(reference), event.model_dump_json())
+
     def timeline(self, reference: str) -> list[CaseEvent]:
         """A case's events, oldest first."""
         raws = self._redis.lrange(self._keys.case_timeline(reference), 0, -1)

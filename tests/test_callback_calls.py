@@ -140,7 +140,7 @@ def test_a_message_is_acknowledged_then_called_back_by_a_rep_first(desk: Line) -
 
 
 def test_a_callback_goes_to_the_owner_of_the_callers_case_first(desk: Line) -> None:
-    desk.services.cases.open(ADA.phone, "kim", "billing error on the last invoice")
+    case = desk.services.cases.open(ADA.phone, "kim", "billing error on the last invoice")
     call = desk.call(ADA.phone)
     call.expect_say("I see you have an open case")
     call.expect_enqueue()
@@ -159,6 +159,11 @@ def test_a_callback_goes_to_the_owner_of_the_callers_case_first(desk: Line) -> N
     rep_leg.expect_say("Ada Lovelace, about case")
     rep_leg.expect_bridged("ada")
     assert desk.sim.switch.legs_to("sam") == []
+    desk.sim.switch.legs_to("ada")[-1].hang_up()
+    rep_leg.expect_say("Thanks, that callback is done.")
+    events = desk.services.cases.timeline(case.reference)
+    assert [(e.kind, e.by) for e in events] == [("opened", "kim"), ("callback-done", "kim")]
+    assert events[1].text == f"Called back ({callback_id}): 120 min before the time promised."
 
 
 def test_a_busy_customer_is_tried_again_after_the_back_off(desk: Line) -> None:
@@ -283,7 +288,7 @@ def test_a_caller_with_a_withheld_number_types_the_number_once_and_confirms_it(
     assert desk.services.router.position(callback.id) == 1
 
 
-def promise_in(desk: Line, minutes: float, owner: str = "") -> str:
+def promise_in(desk: Line, minutes: float, owner: str = "", case: str = "") -> str:
     """A callback Bob asked for long ago, now promised `minutes` from now, waiting in line."""
     now = datetime.now(UTC)
     made = desk.services.callbacks.request(
@@ -294,6 +299,7 @@ def promise_in(desk: Line, minutes: float, owner: str = "") -> str:
             promised_by=now + timedelta(minutes=minutes),
             message=Message(at=now, call_sid="CA1"),
             owner=owner,
+            case=case,
         ),
         max_attempts=2,
     )
@@ -357,3 +363,30 @@ def test_at_night_a_promise_moves_to_the_customers_morning_and_nobody_is_rung(
     time.sleep(1)
     assert night_desk.sim.switch.legs_to("sam") == []
     assert callback_of(night_desk, callback.id).state is CallbackState.PENDING
+
+
+def test_after_the_last_failed_try_the_customer_is_texted_and_the_case_owner_told(
+    desk: Line,
+) -> None:
+    case = desk.services.cases.open(BOB.phone, "kim", "router keeps dropping")
+    callback_id = promise_in(desk, 120, owner="kim", case=case.reference)
+    desk.sim.switch.people[BOB.phone].pickup = Pickup.NO_ANSWER
+    desk.services.presence.set("kim", Presence.AVAILABLE)
+    eventually(lambda: desk.sim.switch.legs_to("kim"))[0].expect_say("We'll try them again at")
+    time.sleep(3)  # the back-off
+    desk.run_jobs()
+    eventually(lambda: desk.sim.switch.legs_to("kim")[1:])[0].expect_say("that was the last try")
+    failed = callback_of(desk, callback_id)
+    assert (failed.state, failed.attempts, failed.reason) == (
+        CallbackState.FAILED,
+        2,
+        "customer no-answer",
+    )
+    desk.run_jobs()
+    (text,) = [m.body for m in desk.sim.switch.messages if m.to == BOB.phone]
+    assert text.startswith(
+        f"We tried to call you back about your message (reference {callback_id})"
+    )
+    last = desk.services.cases.timeline(case.reference)[-1]
+    assert (last.kind, last.by) == ("callback-failed", "kim")
+    assert last.text == f"Could not reach the customer for callback {callback_id} after 2 tries."

@@ -14,7 +14,7 @@ from flask import Response, current_app
 
 from callflows import prompts, render
 from callflows.promises import spoken_time
-from crm.models import utcnow
+from crm.models import CaseEvent, utcnow
 from ivr import callback_calls, jobs
 from ivr.degrade import degrades_to
 from ivr.links import link
@@ -124,6 +124,7 @@ def callback_customer_result() -> Response:
     if state is None or callback is None:
         log.info("report for %s attempt %s changed nothing", step.callback, step.attempt)
         return goodbye()
+    note_on_case(callback, step.rep)
     if state is CallbackState.RETRY_WAIT:
         jobs.schedule_callback(services(), callback.id, callback.due)
         return goodbye(prompts.callback_retry(spoken_time(callback.due, utcnow(), flow)))
@@ -131,6 +132,21 @@ def callback_customer_result() -> Response:
         jobs.queue_failure_text(services(), callback.id)
         return goodbye(prompts.CALLBACK_LAST_TRY)
     return goodbye(prompts.CALLBACK_DONE)
+
+
+def note_on_case(callback: Callback, rep_id: str) -> None:
+    """Put a callback's end on its case's timeline: done (and by how much), or failed."""
+    if not callback.case:
+        return
+    if callback.state is CallbackState.DONE:
+        text = prompts.callback_done_note(callback.id, round((callback.margin or 0) / 60))
+        kind = "callback-done"
+    elif callback.state is CallbackState.FAILED:
+        text = prompts.callback_failed_note(callback.id, callback.attempts)
+        kind = "callback-failed"
+    else:
+        return
+    services().cases.note(callback.case, CaseEvent(kind=kind, by=rep_id, text=text))
 
 
 @bp.post("/callback/rep-ended")
