@@ -26,6 +26,7 @@ CALLBACK_NUMBER_OFFER = (
 )
 CALLBACK_NUMBER_ASK = "Please type the number to call you back on, then press pound."
 NOT_A_NUMBER = "That doesn't look like a phone number."
+NUMBER_FOR_MESSAGE = "Thank you. Your number didn't come through, so we need it to call you back."
 VOICEMAIL_PROMPT = "Please leave your message after the tone, then hang up or press pound."
 NO_MESSAGE = "I didn't hear a message. Let me get you to a person."
 MESSAGE_TOO_SHORT = "Sorry, I didn't catch a message. Let's try once more."

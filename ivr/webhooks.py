@@ -152,6 +152,23 @@ class KeepPlaceStep(Webhook):
     line: Literal["support", "tech", "billing", "managers"] = "support"
     again: bool = False
     number: str = Field(default="", max_length=20)
+    # For a message left with a withheld number: the recording and the promise already made.
+    recording: str = Field(default="", max_length=64)
+    recording_url: str = Field(default="", max_length=2048)
+    seconds: int = Field(default=0, ge=0)
+    by: datetime | None = None
+
+    def carried(self) -> dict[str, str]:
+        """What every link of these steps carries on: the line, and the message if any."""
+        if not self.recording:
+            return {"line": self.line}
+        return {
+            "line": self.line,
+            "recording": self.recording,
+            "recording_url": self.recording_url,
+            "seconds": str(self.seconds),
+            "by": self.by.isoformat() if self.by else "",
+        }
 
 
 class CallbackStep(Webhook):

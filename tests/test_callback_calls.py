@@ -390,3 +390,28 @@ def test_after_the_last_failed_try_the_customer_is_texted_and_the_case_owner_tol
     last = desk.services.cases.timeline(case.reference)[-1]
     assert (last.kind, last.by) == ("callback-failed", "kim")
     assert last.text == f"Could not reach the customer for callback {callback_id} after 2 tries."
+
+
+def test_a_message_from_a_withheld_number_is_called_back_on_the_number_typed(
+    desk: Line,
+) -> None:
+    call = desk.call("anonymous")
+    call.press("0")
+    call.expect_enqueue("support")
+    call.press("1")
+    promise = call.expect_say("We will call you back by")
+    call.expect_record()
+    call.say("My router is broken again since this morning")
+    call.press("#")
+    call.expect_say("Your number didn't come through, so we need it to call you back.")
+    call.expect_say("Please type the number to call you back on, then press pound.")
+    call.press("4155550101#")
+    call.expect_say("I heard 1 4 1 5 5 5 5 0 1 0 1.")
+    call.press("1")
+    thanks = call.expect_say("Thank you. We will call you back by")
+    assert promise.text.removeprefix("We will call you back by") in thanks.text
+    call.expect_ended()
+    (callback,) = desk.services.callbacks.open_callbacks()
+    assert callback.phone == BOB.phone
+    (message,) = callback.messages
+    assert message.recording_url.startswith(desk.sim.url) and message.seconds >= 2

@@ -13,7 +13,7 @@ from ivr.errors import parsed
 from ivr.links import link
 from ivr.services_access import services
 from ivr.twiml import twiml
-from ivr.webhooks import TwilioCall
+from ivr.webhooks import KeepPlaceStep, TwilioCall
 from queues import lines
 
 
@@ -61,3 +61,10 @@ def voicemail(
         no_message=link("voice.person"),
     )
     return render.voicemail(flow, spoken_time(deadline, now, flow), links, before)
+
+
+def ask_callback_number(call: TwilioCall, step: KeepPlaceStep, *before: str) -> Response:
+    """Offer the number they call from (press 1), or ask them to type one."""
+    ask = prompts.CALLBACK_NUMBER_OFFER if call.from_number else prompts.CALLBACK_NUMBER_ASK
+    number_url = link("voice.keep_place_number", **step.carried())
+    return twiml(render.ask_number(services().flow, number_url, [*before, ask], number_url))

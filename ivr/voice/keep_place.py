@@ -20,19 +20,13 @@ from ivr.services_access import services
 from ivr.signing import twilio_signed
 from ivr.twiml import twiml
 from ivr.voice import bp
-from ivr.voice.answers import current_call, voicemail
+from ivr.voice.answers import ask_callback_number, current_call, voicemail
 from ivr.voice.connecting import to_line
+from ivr.voice.voicemail import confirmation, keep_message
 from ivr.webhooks import KeepPlaceStep, MenuAnswer, TwilioCall, form, query
 from queues import lines
 from voicemail.book import Request
 from voicemail.models import Message
-
-
-def ask_callback_number(call: TwilioCall, line: str, *before: str) -> Response:
-    """Offer the number they call from (press 1), or ask them to type one."""
-    ask = prompts.CALLBACK_NUMBER_OFFER if call.from_number else prompts.CALLBACK_NUMBER_ASK
-    number_url = link("voice.keep_place_number", line=line)
-    return twiml(render.ask_number(services().flow, number_url, [*before, ask], number_url))
 
 
 def message_instead() -> Response:
@@ -50,7 +44,7 @@ def keep_place_number() -> Response:
     step = query(KeepPlaceStep)
     typed = form(MenuAnswer).digits.rstrip("#")
     if typed in ("", "1") and call.from_number:
-        return keep_place(call, step.line, call.from_number)
+        return settle(call, step, call.from_number)
     try:
         number = to_e164(typed, services().settings.region) if typed not in ("", "1") else None
     except InvalidPhoneNumber:
@@ -58,10 +52,10 @@ def keep_place_number() -> Response:
     if number is None:
         if step.again:
             return twiml(to_line(call, step.line, [prompts.NOT_A_NUMBER, prompts.CONNECTING]))
-        again_url = link("voice.keep_place_number", line=step.line, again="1")
+        again_url = link("voice.keep_place_number", **step.carried(), again="1")
         sentences = [prompts.NOT_A_NUMBER, prompts.CALLBACK_NUMBER_ASK]
         return twiml(render.ask_number(services().flow, again_url, sentences, again_url))
-    confirm_url = link("voice.keep_place_confirm", line=step.line, number=number)
+    confirm_url = link("voice.keep_place_confirm", **step.carried(), number=number)
     read_back = prompts.read_back_number(" ".join(number.removeprefix("+")))
     return twiml(render.ask_number(services().flow, confirm_url, [read_back], confirm_url))
 
@@ -74,8 +68,18 @@ def keep_place_confirm() -> Response:
     call = current_call()
     step = query(KeepPlaceStep)
     if form(MenuAnswer).digits.rstrip("#") == "1" and step.number:
-        return keep_place(call, step.line, step.number)
-    return ask_callback_number(call, step.line)
+        return settle(call, step, step.number)
+    return ask_callback_number(call, step)
+
+
+def settle(call: TwilioCall, step: KeepPlaceStep, number: str) -> Response:
+    """The number is known: the waiting caller's place, or their message, becomes a callback."""
+    if not step.recording:
+        return keep_place(call, step.line, number)
+    requested = keep_message(
+        call.call_sid, number, step.recording, step.recording_url, step.seconds
+    )
+    return twiml(render.goodbye(services().flow, confirmation(requested, step.by or utcnow())))
 
 
 def keep_place(call: TwilioCall, line: str, number: str) -> Response:

@@ -14,9 +14,8 @@ from ivr.services_access import services
 from ivr.signing import twilio_signed
 from ivr.twiml import twiml
 from ivr.voice import bp
-from ivr.voice.answers import current_call, voicemail
-from ivr.voice.keep_place import ask_callback_number
-from ivr.webhooks import HoldState, MenuAnswer, QueueExit, QueueStep, form, query
+from ivr.voice.answers import ask_callback_number, current_call, voicemail
+from ivr.webhooks import HoldState, KeepPlaceStep, MenuAnswer, QueueExit, QueueStep, form, query
 from queues import lines
 from queues.outcomes import AfterQueue, after_queue
 from queues.router import KEEP_PLACE
@@ -96,5 +95,5 @@ def queue_result() -> Response:
         {"queue": line, WAIT_SECONDS: str(exit_.seconds)},
     )
     if keeps_place:
-        return ask_callback_number(call, line)
+        return ask_callback_number(call, KeepPlaceStep.model_validate({"line": line}))
     return after_the_wait()

@@ -24,9 +24,9 @@ from ivr.services_access import services
 from ivr.signing import twilio_signed
 from ivr.twiml import twiml
 from ivr.voice import bp
-from ivr.voice.answers import current_call, voicemail
+from ivr.voice.answers import ask_callback_number, current_call, voicemail
 from ivr.voice.connecting import to_line
-from ivr.webhooks import PromiseStep, Recorded, form, query
+from ivr.webhooks import KeepPlaceStep, PromiseStep, Recorded, form, query
 from queues import lines
 from voicemail.book import Requested
 from voicemail.messages import LeftMessage, is_a_message, take_message
@@ -108,6 +108,18 @@ def voicemail_recorded() -> Response:
         if step.again:
             return twiml(to_line(call, step.line, [prompts.NO_MESSAGE]))
         return twiml(voicemail(utcnow(), prompts.MESSAGE_TOO_SHORT, line=step.line, again=True))
+    if call.from_number is None:  # nobody to call back yet: they type the number once
+        return ask_callback_number(
+            call,
+            KeepPlaceStep(
+                line=step.line,
+                recording=recorded.recording_sid,
+                recording_url=recorded.recording_url,
+                seconds=recorded.duration,
+                by=step.by,
+            ),
+            prompts.NUMBER_FOR_MESSAGE,
+        )
     requested = keep_message(
         call.call_sid,
         call.from_number,
