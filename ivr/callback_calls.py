@@ -36,8 +36,10 @@ ATTEMPT_LEASE_SECONDS = 180
 # With this little time left before its promise, a waiting callback goes to the supervisors.
 SUPERVISORS_BEFORE = timedelta(minutes=5)
 # A callback in line is looked at again by the sweeper this long after, should the line have
-# lost it (placing it again keeps its place).
-IN_LINE_RECHECK_SECONDS = 300
+# lost it (placing it again keeps its place; a claim whose ring never began is rung). A worker
+# killed between claiming a callback for a rep and starting its attempt leaves both waiting
+# until then, so it is a minute, not five.
+IN_LINE_RECHECK_SECONDS = 60
 
 
 def ring_rep(app: Flask, claim: Claim) -> Moved:
@@ -94,13 +96,16 @@ def customers_night(services: Services, callback_id: str) -> datetime | None:
 
 def join_line(app: Flask, callback_id: str, skip: str | None = None) -> None:
     """A due callback joins its line, keeping any place it had; a free rep (not `skip`, who
-    just passed it on) is rung at once."""
+    just passed it on) is rung at once.
+
+    It is placed before it is marked in line (not due until the recheck): a process that dies
+    in between leaves it due, and the next sweep places it again, keeping its place. Marked
+    first, it would wait out of the line until the recheck."""
     services: Services = app.extensions[EXTENSION]
     callback = services.callbacks.get(callback_id)
     if callback is None or callback.state not in (CallbackState.PENDING, CallbackState.RETRY_WAIT):
         return
     line = callback.line if callback.line in LINES else LINES[0]
-    services.callbacks.in_line(callback.id, IN_LINE_RECHECK_SECONDS)
     placed = services.router.place(
         Caller(
             call_sid=callback.id,
@@ -110,12 +115,25 @@ def join_line(app: Flask, callback_id: str, skip: str | None = None) -> None:
             skip=skip,
         )
     )
-    if isinstance(placed, Offered):
+    if not isinstance(placed, Offered):
+        services.callbacks.in_line(callback.id, IN_LINE_RECHECK_SECONDS)
+    else:  # ringing starts an attempt, which takes it off the due list; undone, it is due
         dispatch_moved = ring_rep(app, Claim(call_sid=callback.id, rep_id=placed.rep.id, line=line))
         if dispatch_moved is Moved.UNREACHABLE:
             services.router.unclaim(callback.id, placed.rep.id)
-        elif dispatch_moved is Moved.GONE:
+        elif dispatch_moved is Moved.GONE and not being_dialled(services, callback.id):
             services.router.release(callback.id, None)
+
+
+def being_dialled(services: Services, callback_id: str) -> bool:
+    """Whether an attempt of the callback is under way. Two joiners (two workers' sweeps) may
+    be handed the same offer; the one refused must leave it to the attempt the other began,
+    not release it: that would free a rep whose phone is ringing."""
+    callback = services.callbacks.get(callback_id)
+    return callback is not None and callback.state in (
+        CallbackState.DIALLING,
+        CallbackState.CONNECTED,
+    )
 
 
 def passed_on(app: Flask, callback_id: str, attempt: str, rep_id: str) -> bool:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 import requests
 from twilio.request_validator import RequestValidator
 
 TIMEOUT_SECONDS = 15  # Twilio gives a webhook 15 seconds before it gives up
+# Sees each webhook (method, URL, parameters) just before it is sent, in the sending thread.
+Tap = Callable[[str, str, Mapping[str, str]], None]
 # One line per webhook sent, so a developer sees where each call goes.
 log = logging.getLogger("simulator.webhooks")
 
@@ -26,6 +28,9 @@ class WebhookClient:
     def __init__(self, auth_token: str) -> None:
         self._validator = RequestValidator(auth_token)
         self._local = threading.local()  # one HTTP session per call thread
+        # A test's view of the wire: it may keep requests to replay them (Twilio's duplicate,
+        # late and out-of-order reports), or hold one a while (a report that arrives late).
+        self.tap: Tap | None = None
 
     def signature(self, url: str, params: Mapping[str, str]) -> str:
         """The X-Twilio-Signature of a POST of `params` to `url` (a GET signs its URL only)."""
@@ -40,6 +45,8 @@ class WebhookClient:
     def request(self, url: str, params: Mapping[str, str], method: str = "POST") -> str:
         """Send a webhook and return the body of the app's answer; raise `WebhookError` if none."""
         method = method.upper()
+        if self.tap is not None:
+            self.tap(method, url, params)
         started = time.monotonic()
         try:
             if method == "GET":

@@ -12,6 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from ivr.services import Services
+from queues.router import Caller
 from tests.signing import call_params, signed_post
 from voicemail.book import Request
 from voicemail.models import CallbackState, Message
@@ -73,3 +74,19 @@ def test_reports_for_an_attempt_that_is_not_the_live_one_change_nothing(
     assert after == before
     assert after is not None and (after.state, after.attempt) == (CallbackState.DIALLING, attempt)
     assert "changed nothing" in caplog.text and "nothing to pass on" in caplog.text
+
+
+def test_a_late_report_of_an_earlier_try_leaves_the_retry_in_its_place(
+    client: FlaskClient, services: Services
+) -> None:
+    callback_id, first = open_callback(services)
+    services.callbacks.connected(callback_id, first)
+    services.callbacks.finish(callback_id, first, "busy", "customer busy", [0])
+    services.router.place(Caller(call_sid=callback_id, line="support"))  # the retry, in line
+    late = f"callback={callback_id}&attempt={first}&rep=sam&line=support"
+    signed_post(
+        client,
+        f"/voice/callback/customer-result?{late}",
+        call_params(DialCallStatus="busy", DialBridged="false"),
+    )
+    assert services.router.position(callback_id) == 1

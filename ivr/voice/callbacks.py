@@ -117,13 +117,15 @@ def callback_customer_result() -> Response:
         f"customer {result.status}",
         flow.promises.backoff_seconds(),
     )
-    services().router.finished(
-        step.callback, step.rep, step.line, result.duration if result.bridged else None
-    )
     callback = services().callbacks.get(step.callback)
     if state is None or callback is None:
         log.info("report for %s attempt %s changed nothing", step.callback, step.attempt)
         return goodbye()
+    # Only the live attempt's end frees its rep: a late or repeated report of an earlier one
+    # must not take the retry, waiting in line, out of it.
+    services().router.finished(
+        step.callback, step.rep, step.line, result.duration if result.bridged else None
+    )
     note_on_case(callback, step.rep)
     if state is CallbackState.RETRY_WAIT:
         jobs.schedule_callback(services(), callback.id, callback.due)
