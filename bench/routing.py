@@ -50,7 +50,8 @@ from crm.scripts import run_scripts
 from ivr.embedded_redis import RedisServer
 from ivr.settings import Settings
 from queues.presence import PresenceBoard
-from queues.router import Caller, Router, Waiting
+from queues.router import Router
+from queues.routing_results import Caller, Waiting
 from simulator.script import Call
 
 SUPPORT_NUMBER = "+14155550000"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from callflows.schema import TEAM_LINES, CallFlow, Menu, MenuOption, PersonOption, QueueOption
+from callflows.line_policy import TEAM_LINES
+from callflows.schema import CallFlow, Menu, MenuOption, PersonOption, QueueOption
 from callflows.twilio_limits import (
     language_problem,
     say_problem,

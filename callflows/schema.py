@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 import string
 from datetime import datetime
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BeforeValidator, Field, HttpUrl, field_validator
 
 from callflows.hours import BusinessHours, known_timezone
-from callflows.quiet_hours import QuietHours
+from callflows.line_policy import Promises, Routing, Tiers
+from callflows.model import FlowModel
 
 # Principle 1: these words reach a person in every menu, whatever the flow's own words say.
 PERSON_WORDS: tuple[str, ...] = ("agent", "representative", "person", "human", "operator")
@@ -54,11 +55,7 @@ def _mentions(heard: tuple[str, ...], phrases: tuple[str, ...]) -> bool:
     return False
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Option(_Model):
+class _Option(FlowModel):
     key: Key
     say: str = Field(min_length=1, description="the sentence that offers this option")
     words: tuple[str, ...] = Field(default=(), description="speech keywords that choose it")
@@ -133,7 +130,7 @@ Option = Annotated[
 ]
 
 
-class Menu(_Model):
+class Menu(FlowModel):
     """One menu: its options, offered in order, make up its prompt."""
 
     options: tuple[Option, ...] = Field(min_length=1)
@@ -168,7 +165,7 @@ class Menu(_Model):
         return next((o for o in self.options if _mentions(heard, o.speech_words())), None)
 
 
-class Greeting(_Model):
+class Greeting(FlowModel):
     """The first sentence of a call: by name when the caller ID is a known customer."""
 
     known: str = Field(min_length=1)
@@ -199,90 +196,7 @@ def _placeholders(text: str, allowed: set[str]) -> str:
     return text
 
 
-class Tiers(_Model):
-    """Minimum spend for each tier above standard."""
-
-    silver: int = Field(default=1000, ge=0)
-    gold: int = Field(default=10000, ge=0)
-
-
-class Promises(_Model):
-    """How soon, in minutes, a callback is promised (a manager's promise is the shorter), and
-    how hard it is tried: calls to the customer at most, and the waits between them."""
-
-    callback_minutes: int = Field(default=120, gt=0)
-    manager_callback_minutes: int = Field(default=30, gt=0)
-    attempts: int = Field(default=3, ge=1, le=10, description="calls to the customer at most")
-    quiet_hours: QuietHours | None = Field(
-        default=None, description="the customer's night, in their zone: no callback rings then"
-    )
-    retry_minutes: list[float] = Field(
-        default_factory=lambda: [5.0, 15.0, 30.0],
-        min_length=1,
-        description="wait after the first failed call, the second, ...; the last repeats",
-    )
-
-    @field_validator("retry_minutes")
-    @classmethod
-    def _positive_waits(cls, value: list[float]) -> list[float]:
-        if any(minutes <= 0 for minutes in value):
-            raise ValueError("every wait between attempts must be longer than zero")
-        return value
-
-    def backoff_seconds(self) -> list[int]:
-        """The waits between attempts, in whole seconds (at least one)."""
-        return [max(1, round(minutes * 60)) for minutes in self.retry_minutes]
-
-
-# The lines callers wait in, each answered by the reps of its team; managers by supervisors.
-TEAM_LINES: tuple[str, ...] = ("support", "tech", "billing")
-TierName = Literal["standard", "silver", "gold"]
-_HEAD_STARTS: dict[TierName, int] = {"standard": 0, "silver": 45, "gold": 90}
-
-
-class CalledNumber(_Model):
-    """A number of the line's own that leads to a line of its own, or counts as a tier."""
-
-    queue: Literal["support", "tech", "billing"] = "support"
-    tier: TierName | None = Field(default=None, description="callers on it count as this tier")
-
-
-class Routing(_Model):
-    """How the line orders its callers and paces its reps.
-
-    A caller's place is their arrival time, moved earlier by a head start: for their tier, for
-    an open case. The head start is capped by `fairness_cap_seconds`, so nobody ever waits more
-    than that much longer than they would in plain arrival order: priority never starves anyone.
-    """
-
-    head_start_seconds: dict[TierName, int] = Field(
-        default_factory=lambda: dict(_HEAD_STARTS),
-        description="how much earlier than their arrival each tier is placed in line",
-    )
-    open_case_seconds: int = Field(default=30, ge=0, description="head start of an open case")
-    fairness_cap_seconds: int = Field(default=120, ge=0, description="largest head start")
-    owner_wait_seconds: int = Field(
-        default=60, ge=0, description="how long a caller waits for their case owner first"
-    )
-    wrap_up_seconds: int = Field(default=30, ge=0, description="a rep's pause after each call")
-    manager_wait_seconds: int = Field(
-        default=120, gt=0, description="how long a manager call waits before voicemail"
-    )
-    rejoin_seconds: int = Field(
-        default=300, ge=0, description="a caller who hangs up and calls back this soon resumes"
-    )
-    numbers: dict[str, CalledNumber] = Field(
-        default_factory=dict, description="numbers of the line (E.164) with a line or tier"
-    )
-
-    def head_start(self, tier: str, open_case: bool) -> int:
-        """Seconds earlier than their arrival a caller is placed; never over the fairness cap."""
-        earned = self.head_start_seconds.get(cast(TierName, tier), 0)
-        earned += self.open_case_seconds if open_case else 0
-        return min(earned, self.fairness_cap_seconds)
-
-
-class CallFlow(_Model):
+class CallFlow(FlowModel):
     """A whole phone menu as the business wrote it."""
 
     name: str = Field(min_length=1)

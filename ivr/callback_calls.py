@@ -23,7 +23,7 @@ from ivr.services_access import EXTENSION
 from ivr.twilio_rest import call_ended
 from queues import lines
 from queues.dispatcher import Moved
-from queues.router import Caller, Claim, Offered
+from queues.routing_results import Caller, Claim, Offered
 from queues.routing_script import LINES
 from voicemail.book import CallbackRefused
 from voicemail.models import CallbackState

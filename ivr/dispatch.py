@@ -18,7 +18,7 @@ from ivr.services_access import EXTENSION
 from ivr.twilio_rest import call_ended
 from queues.dispatcher import Dispatcher, Moved
 from queues.reconcile import RECONCILE_SECONDS, Reconciler
-from queues.router import Claim
+from queues.routing_results import Claim
 from queues.routing_script import LINES
 from voicemail.models import is_callback_id
 

@@ -8,6 +8,7 @@ the callback book's atomic transitions, so running again changes nothing twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask
@@ -21,6 +22,7 @@ from ivr import callback_calls
 from ivr.services import Services
 from ivr.services_access import EXTENSION
 from ivr.settings import Settings
+from voicemail.models import Callback
 
 # A text Twilio could not take is tried again a little later, then a little later still.
 TEXT_RETRY = Retry(max=3, interval=[10, 60, 300])
@@ -54,18 +56,25 @@ def schedule_callback(services: Services, callback_id: str, due: datetime) -> No
         services.jobs.enqueue_at(due, enter_line, callback_id)
 
 
-def acknowledge(callback_id: str, merged: bool) -> None:
-    """Text the customer the reference and the promised time, once, to a number that takes
-    texts."""
+def _text_customer(callback_id: str, body: Callable[[Callback, Services], str]) -> None:
+    """Text a callback's customer, when their number takes texts."""
     services = _services()
     callback = services.callbacks.get(callback_id)
     if callback is None or not takes_texts(callback.phone):
         return
-    said = spoken_time(callback.promised_by, utcnow(), services.flow)
-    text = (prompts.merged_sms if merged else prompts.acknowledgement_sms)(callback.id, said)
     services.twilio.messages.create(
-        to=callback.phone, from_=services.settings.support_number, body=text
+        to=callback.phone, from_=services.settings.support_number, body=body(callback, services)
     )
+
+
+def acknowledge(callback_id: str, merged: bool) -> None:
+    """Text the customer the reference and the promised time."""
+
+    def body(callback: Callback, services: Services) -> str:
+        said = spoken_time(callback.promised_by, utcnow(), services.flow)
+        return (prompts.merged_sms if merged else prompts.acknowledgement_sms)(callback.id, said)
+
+    _text_customer(callback_id, body)
 
 
 def enter_line(callback_id: str) -> None:
@@ -75,15 +84,7 @@ def enter_line(callback_id: str) -> None:
 
 def text_failure(callback_id: str) -> None:
     """Tell the customer by text that every try to call them back failed."""
-    services = _services()
-    callback = services.callbacks.get(callback_id)
-    if callback is None or not takes_texts(callback.phone):
-        return
-    services.twilio.messages.create(
-        to=callback.phone,
-        from_=services.settings.support_number,
-        body=prompts.callback_failed_sms(callback.id),
-    )
+    _text_customer(callback_id, lambda callback, _: prompts.callback_failed_sms(callback.id))
 
 
 def queue_failure_text(services: Services, callback_id: str) -> None:

@@ -22,7 +22,8 @@ from redis.exceptions import RedisError
 
 from crm.keys import Keys
 from queues.reconcile import Reconciler
-from queues.router import Claim, Router
+from queues.router import Router
+from queues.routing_results import Claim
 
 log = logging.getLogger(__name__)
 

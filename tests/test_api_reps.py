@@ -9,7 +9,7 @@ from crm.models import Presence, Rep
 from ivr import create_app
 from ivr.services import Services
 from ivr.settings import Settings
-from queues.router import Caller
+from queues.routing_results import Caller
 
 TOKEN_TEXT = "test-api-token-0123456789"
 TOKEN = {"Authorization": f"Bearer {TOKEN_TEXT}"}

@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from ivr.services import Services
-from queues.router import Caller
+from queues.routing_results import Caller
 from tests.signing import call_params, signed_post
 from voicemail.book import Request
 from voicemail.models import CallbackState, Message

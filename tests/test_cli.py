@@ -11,7 +11,7 @@ from crm.keys import Keys
 from crm.models import Presence, Rep, Role
 from ivr.cli import main
 from ivr.services import Services
-from queues.router import Caller, Offered
+from queues.routing_results import Caller, Offered
 from queues.routing_script import LINES
 
 CUSTOMERS = "phone,name,spend,account\n(415) 555-0100,Ada Lovelace,12000,A-1\n+14155550101,Bob,5,\n"

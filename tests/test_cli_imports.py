@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from crm.keys import Keys
 from ivr.cli import main
 from ivr.services import Services
-from queues.router import Caller, Offered
+from queues.routing_results import Caller, Offered
 
 HEADER = "phone,name,spend,account\n"
 Run = Callable[..., Result]

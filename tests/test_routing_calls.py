@@ -14,7 +14,7 @@ import pytest
 from crm.models import Customer, Presence, Rep
 from ivr import dispatch
 from ivr.settings import Settings
-from queues.router import Caller
+from queues.routing_results import Caller
 from simulator.script import Call
 from tests.conftest import Line, running_line
 

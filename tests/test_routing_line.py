@@ -7,13 +7,14 @@ from decimal import Decimal
 import pytest
 from redis import Redis
 
-from callflows.schema import Routing
+from callflows.line_policy import Routing
 from crm.customers import CustomerRepository
 from crm.keys import Keys
 from crm.models import Customer, Presence, Rep, Role, TierThresholds
 from crm.reps import RepRepository, UnknownRep
 from queues.presence import PresenceBoard, PresenceRefused
-from queues.router import Caller, Hold, Offered, Placement, Router, Waiting
+from queues.router import Router
+from queues.routing_results import Caller, Hold, Offered, Placement, Waiting
 from tests.conftest import Clock
 
 POLICY = Routing(

@@ -42,13 +42,14 @@ from typing import cast
 import pytest
 from redis import Redis
 
-from callflows.schema import Routing
+from callflows.line_policy import Routing
 from crm.keys import Keys
 from crm.models import Presence, Rep, Role, Team, TierThresholds
 from crm.reps import RepRepository
 from ivr.embedded_redis import RedisServer
 from queues.presence import PresenceBoard, PresenceRefused
-from queues.router import Caller, Offered, Router
+from queues.router import Router
+from queues.routing_results import Caller, Offered
 from queues.routing_script import LINES
 
 PROCESSES = 4

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from ivr import create_app
 from ivr.services import Services
 from ivr.settings import Settings
-from queues.router import Caller
+from queues.routing_results import Caller
 from tests.signing import call_params, signed_post
 from voicemail.book import Request
 from voicemail.models import CallbackState, Message

@@ -13,7 +13,7 @@ from ivr.api.auth import body, error
 from ivr.services_access import services
 from queues import lines
 from queues.dispatcher import Moved
-from queues.router import Claim, Refused
+from queues.routing_results import Claim, Refused
 
 REFUSALS = {
     "taken": "escalation {id} was already taken by {detail}",

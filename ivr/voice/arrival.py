@@ -40,7 +40,8 @@ from ivr.voice.connecting import answer_placement, line_called, rep_name, tier_f
 from ivr.voice.managers import ASKED_FOR_A_MANAGER
 from ivr.webhooks import MenuAnswer, MenuStep, TwilioCall, form, query
 from queues import lines
-from queues.router import Arrival, Offered, Router
+from queues.router import Router
+from queues.routing_results import Arrival, Offered
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from ivr.voice.answers import current_call, enqueue
 from ivr.webhooks import DialResult, MenuAnswer, RingStep, TwilioCall, form, query
 from queues import lines
 from queues.outcomes import talked
-from queues.router import Caller, Offered, Placement
+from queues.routing_results import Caller, Offered, Placement
 
 # Where the rep's acceptance in the whisper is kept with the caller's call.
 ACCEPTED_BY = "accepted_by"
