@@ -5,6 +5,7 @@ the waits for an owner, a manager, a redial).
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal, cast
 
 from pydantic import Field, field_validator
@@ -20,9 +21,22 @@ class Tiers(FlowModel):
     gold: int = Field(default=10000, ge=0)
 
 
+class CallbackOrder(StrEnum):
+    """Who a callback rings first when its turn comes and a rep is free.
+
+    Rep first: the rep hears who and why and accepts before the customer's phone rings, so no
+    customer answers to silence. Customer first: the customer is rung, and their call then
+    rings the rep kept for them, as any caller's does; the rep's time is not spent on
+    customers who do not answer."""
+
+    REP_FIRST = "rep-first"
+    CUSTOMER_FIRST = "customer-first"
+
+
 class Promises(FlowModel):
-    """How soon, in minutes, a callback is promised (a manager's promise is the shorter), and
-    how hard it is tried: calls to the customer at most, and the waits between them."""
+    """How soon, in minutes, a callback is promised (a manager's promise is the shorter), how
+    hard it is tried (calls to the customer at most, and the waits between them), and who is
+    rung first."""
 
     callback_minutes: int = Field(default=120, gt=0)
     manager_callback_minutes: int = Field(default=30, gt=0)
@@ -35,6 +49,7 @@ class Promises(FlowModel):
         min_length=1,
         description="wait after the first failed call, the second, ...; the last repeats",
     )
+    order: CallbackOrder = CallbackOrder.REP_FIRST
 
     @field_validator("retry_minutes")
     @classmethod

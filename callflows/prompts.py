@@ -43,6 +43,10 @@ CALLBACK_ALREADY_HANDLED = "This callback has already been handled. Goodbye."
 CALLBACK_PASSED_ON = "This callback goes to the next person. Goodbye."
 CALLBACK_DONE = "Thanks, that callback is done. Goodbye."
 CALLBACK_LAST_TRY = "They didn't answer, and that was the last try: we'll text them. Goodbye."
+RETURNING_YOUR_CALL = (
+    "Hello, we're returning your call, as promised. Connecting you to a person now."
+)
+NOTHING_TO_RETURN = "Sorry, we've already dealt with this call. Goodbye."
 SMS_CALL_US = "Thanks for your message. This number takes calls only: please call us on {number}."
 
 

@@ -9,18 +9,22 @@ ask Twilio about an attempt it has not heard from.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from flask import Flask
 from twilio.base.exceptions import TwilioRestException
 
+from callflows.line_policy import CallbackOrder
 from callflows.quiet_hours import zones_of_customer
-from callflows.render import RING_SECONDS
-from crm.models import utcnow
+from callflows.render import CUSTOMER_RING_SECONDS, RING_SECONDS
+from crm.models import Rep, utcnow
 from ivr.links import link
 from ivr.services import Services
 from ivr.services_access import EXTENSION
-from ivr.twilio_rest import call_ended
+from ivr.twilio_rest import CONCURRENT_REQUESTS, call_ended
 from queues import lines
 from queues.dispatcher import Moved
 from queues.routing_results import Caller, Claim, Offered
@@ -40,10 +44,16 @@ SUPERVISORS_BEFORE = timedelta(minutes=5)
 # killed between claiming a callback for a rep and starting its attempt leaves both waiting
 # until then, so it is a minute, not five.
 IN_LINE_RECHECK_SECONDS = 60
+# A callback taken from the due list is put in line within this long, or taken again.
+TAKE_HOLD_SECONDS = 15
+# Reps rung at once for callbacks joining together: Twilio's answers are waited for side by side.
+RINGING_AT_ONCE = CONCURRENT_REQUESTS
 
 
-def ring_rep(app: Flask, claim: Claim) -> Moved:
-    """Start an attempt of the claimed callback: ring its rep, whose answer runs our whisper.
+def start_attempt(app: Flask, claim: Claim) -> Moved:
+    """Start an attempt of the claimed callback: ring whoever the flow has rung first, the rep
+    (their answer runs our whisper, then dials the customer) or the customer (their answer
+    rings the rep kept for them).
 
     GONE when the callback is closed or already being dialled (it leaves the line);
     UNREACHABLE when Twilio cannot place the call (the attempt is undone, nothing spent).
@@ -60,69 +70,119 @@ def ring_rep(app: Flask, claim: Claim) -> Moved:
         log.info("callback not dialled: %s", exc)
         return Moved.GONE
     rep = services.reps.get(claim.rep_id)
-    if rep is None:
+    first = _first_call(services, claim.call_sid, rep)
+    if rep is None or first is None:
         services.callbacks.requeue(claim.call_sid, attempt)
         return Moved.GONE
     step = {"callback": claim.call_sid, "attempt": attempt, "rep": rep.id, "line": claim.line}
     with app.app_context():
-        answered = link("voice.callback_rep", **step)
-        ended = link("voice.callback_rep_ended", **step)
+        answered = link(first.answered, **step)
+        ended = link(first.ended, **step)
     try:
         call = services.twilio.calls.create(
-            to=rep.endpoint,
+            to=first.to,
             from_=services.settings.support_number,
             url=answered,
             method="POST",
             status_callback=ended,
             status_callback_method="POST",
-            timeout=RING_SECONDS,
+            timeout=first.ring_seconds,
         )
     except (TwilioRestException, OSError) as exc:
-        log.warning("cannot ring %s for callback %s: %s", rep.id, claim.call_sid, exc)
+        log.warning("cannot ring %s for callback %s: %s", first.to, claim.call_sid, exc)
         services.callbacks.requeue(claim.call_sid, attempt)
         return Moved.UNREACHABLE
     services.callbacks.leg(claim.call_sid, attempt, call.sid)
+    if first.to != rep.endpoint:  # the customer's phone rings: a try spent (unless their
+        services.callbacks.connected(claim.call_sid, attempt)  # answer already recorded it)
     return Moved.MOVED
+
+
+@dataclass(frozen=True)
+class FirstCall:
+    """The call an attempt starts with: who it rings, for how long, and our steps for its
+    answer and its end."""
+
+    to: str
+    ring_seconds: int
+    answered: str
+    ended: str
+
+
+def _first_call(services: Services, callback_id: str, rep: Rep | None) -> FirstCall | None:
+    """The rep, or (customer first) the customer; None when either is not there."""
+    if rep is None:
+        return None
+    if services.flow.promises.order is CallbackOrder.REP_FIRST:
+        return FirstCall(
+            rep.endpoint, RING_SECONDS, "voice.callback_rep", "voice.callback_rep_ended"
+        )
+    callback = services.callbacks.get(callback_id)
+    if callback is None:
+        return None
+    return FirstCall(
+        callback.phone,
+        CUSTOMER_RING_SECONDS,
+        "voice.callback_customer",
+        "voice.callback_customer_ended",
+    )
 
 
 def customers_night(services: Services, callback_id: str) -> datetime | None:
     """When the customer's quiet hours end, if it is night for them now; else None."""
     quiet = services.flow.promises.quiet_hours
+    if quiet is None:
+        return None
     callback = services.callbacks.get(callback_id)
-    if quiet is None or callback is None:
+    if callback is None:
         return None
     return quiet.quiet_until(utcnow(), zones_of_customer(callback.phone, services.flow.zone))
 
 
-def join_line(app: Flask, callback_id: str, skip: str | None = None) -> None:
-    """A due callback joins its line, keeping any place it had; a free rep (not `skip`, who
-    just passed it on) is rung at once.
+def join_line(app: Flask, *callback_ids: str, skip: str | None = None) -> None:
+    """Due callbacks join their line, each keeping any place it had; free reps (not `skip`, who
+    just passed one on) are rung at once, several at a time: a burst due together (messages
+    left overnight, due when the line opens) waits on Twilio's answers side by side.
 
-    It is placed before it is marked in line (not due until the recheck): a process that dies
+    Each is placed before it is marked in line (not due until the recheck): a process that dies
     in between leaves it due, and the next sweep places it again, keeping its place. Marked
     first, it would wait out of the line until the recheck."""
     services: Services = app.extensions[EXTENSION]
-    callback = services.callbacks.get(callback_id)
-    if callback is None or callback.state not in (CallbackState.PENDING, CallbackState.RETRY_WAIT):
-        return
-    line = callback.line if callback.line in LINES else LINES[0]
-    placed = services.router.place(
-        Caller(
+    offers = []
+    for callback in services.callbacks.get_many(callback_ids):
+        if callback.state not in (CallbackState.PENDING, CallbackState.RETRY_WAIT):
+            continue
+        line = callback.line if callback.line in LINES else LINES[0]
+        caller = Caller(
             call_sid=callback.id,
             line=line,
             phone=callback.phone,
             owner=callback.owner or None,
             skip=skip,
         )
-    )
-    if not isinstance(placed, Offered):
-        services.callbacks.in_line(callback.id, IN_LINE_RECHECK_SECONDS)
-    else:  # ringing starts an attempt, which takes it off the due list; undone, it is due
-        dispatch_moved = ring_rep(app, Claim(call_sid=callback.id, rep_id=placed.rep.id, line=line))
-        if dispatch_moved is Moved.UNREACHABLE:
-            services.router.unclaim(callback.id, placed.rep.id)
-        elif dispatch_moved is Moved.GONE and not being_dialled(services, callback.id):
-            services.router.release(callback.id, None)
+        placed = services.router.place(caller)
+        if isinstance(placed, Offered):  # ringing starts an attempt, taking it off the due list
+            offers.append(Claim(call_sid=callback.id, rep_id=placed.rep.id, line=line))
+        else:
+            services.callbacks.in_line(callback.id, IN_LINE_RECHECK_SECONDS)
+    if len(offers) > 1:
+        with ThreadPoolExecutor(min(len(offers), RINGING_AT_ONCE)) as pool:
+            list(pool.map(partial(_ring_offer, app), offers))
+    elif offers:
+        _ring_offer(app, offers[0])
+
+
+def _ring_offer(app: Flask, offer: Claim) -> None:
+    """Ring the rep a joining callback was offered to. With Twilio unreachable it stays in line
+    and the rep keeps their turn: the dispatcher's next turn tries again. Gone (closed, or
+    another joiner's attempt began) it leaves the line."""
+    services: Services = app.extensions[EXTENSION]
+    moved = start_attempt(app, offer)
+    if moved is Moved.UNREACHABLE:
+        services.router.unclaim(offer.call_sid, offer.rep_id)
+        services.callbacks.in_line(offer.call_sid, IN_LINE_RECHECK_SECONDS)
+    elif moved is Moved.GONE and not being_dialled(services, offer.call_sid):
+        services.router.release(offer.call_sid, None)
 
 
 def being_dialled(services: Services, callback_id: str) -> bool:

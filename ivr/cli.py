@@ -7,12 +7,14 @@ into click errors in one place, for every command.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from pydantic import ValidationError
+from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -34,6 +36,7 @@ from queues.presence import SET_BY_HAND, PresenceRefused
 
 # Requests `ivr serve --access-log` leaves out: probes, not calls.
 QUIET_PATHS = frozenset({"/healthz", "/metrics"})
+REDIS_WAIT_SECONDS = 1.0
 
 
 class Line(click.Group):
@@ -141,6 +144,7 @@ def worker(burst: bool) -> None:
         [dispatch.start(app), Sweeping(app)] if not burst else []
     )
     try:
+        wait_for_redis(services.redis)
         # Jobs run in this process (no fork per job): a callback dispatch is a few Redis steps
         # and one REST call, far cheaper than a fork.
         SimpleWorker([services.jobs], connection=services.jobs.connection).work(
@@ -149,6 +153,21 @@ def worker(burst: bool) -> None:
     finally:
         for background in running:
             background.stop()
+
+
+def wait_for_redis(redis: Redis) -> None:
+    """Wait until Redis answers: a worker started before it (a reboot, a deploy, Redis
+    restarting) waits, as a working one rides out an outage, rather than exit."""
+    waiting = False
+    while True:
+        try:
+            redis.ping()
+            return
+        except RedisConnectionError as exc:
+            if not waiting:
+                click.echo(f"waiting for Redis: {exc}", err=True)
+                waiting = True
+            time.sleep(REDIS_WAIT_SECONDS)
 
 
 @main.command()

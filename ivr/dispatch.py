@@ -47,7 +47,7 @@ def connect(app: Flask, claim: Claim) -> Moved:
     """Have a claimed caller ring the rep claimed for them; for a callback, ring the rep,
     who then calls the customer."""
     if is_callback_id(claim.call_sid):
-        return callback_calls.ring_rep(app, claim)
+        return callback_calls.start_attempt(app, claim)
     return move_call(
         app, claim.call_sid, "voice.connect", rep=claim.rep_id, line=claim.line, call=claim.call_sid
     )

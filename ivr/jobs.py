@@ -8,8 +8,9 @@ the callback book's atomic transitions, so running again changes nothing twice.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Flask
 from rq import Retry
@@ -26,6 +27,8 @@ from voicemail.models import Callback
 
 # A text Twilio could not take is tried again a little later, then a little later still.
 TEXT_RETRY = Retry(max=3, interval=[10, 60, 300])
+# Due callbacks one job puts in line: enough that rq's own cost per job is small beside theirs.
+DUE_BATCH = 200
 _app: Flask | None = None
 
 
@@ -48,12 +51,19 @@ def _services() -> Services:
     return _the_app().extensions[EXTENSION]
 
 
-def schedule_callback(services: Services, callback_id: str, due: datetime) -> None:
-    """Have the callback join the line at `due` (the sweeper catches it if this job is lost)."""
+def schedule_callback(services: Services, due: datetime) -> None:
+    """Have callbacks due at `due` join the line then (the sweeper catches them if this job is
+    lost). One job a second, for every callback due in it: thousands due at once (messages left
+    overnight, all due when the line opens) are a few jobs taking them in batches, not
+    thousands of jobs. rq releases jobs on the whole second, so the job's is the next one: never
+    before the callbacks are due."""
     if due <= utcnow():
-        services.jobs.enqueue(enter_line, callback_id)
-    else:
-        services.jobs.enqueue_at(due, enter_line, callback_id)
+        services.jobs.enqueue(ring_due)
+        return
+    second = math.ceil(due.timestamp())
+    services.jobs.enqueue_at(
+        datetime.fromtimestamp(second, UTC), ring_due, job_id=f"callbacks-due-{second}"
+    )
 
 
 def _text_customer(callback_id: str, body: Callable[[Callback, Services], str]) -> None:
@@ -77,9 +87,15 @@ def acknowledge(callback_id: str, merged: bool) -> None:
     _text_customer(callback_id, body)
 
 
-def enter_line(callback_id: str) -> None:
-    """A due callback joins its line, keeping any place it had; a free rep is rung at once."""
-    callback_calls.join_line(_the_app(), callback_id)
+def ring_due() -> None:
+    """Callbacks due now join their line, a batch at a time, and free reps are rung. A full
+    batch leaves more due: another job, queued first, takes the next batch on whichever worker
+    is free, so workers share a burst."""
+    services = _services()
+    taken = services.callbacks.take_due(DUE_BATCH, callback_calls.TAKE_HOLD_SECONDS)
+    if len(taken) == DUE_BATCH:
+        services.jobs.enqueue(ring_due)
+    callback_calls.join_line(_the_app(), *taken)
 
 
 def text_failure(callback_id: str) -> None:
@@ -97,8 +113,9 @@ def sweep() -> None:
     attempts Twilio no longer knows of."""
     services = _services()
     callback_calls.defend_promises(_the_app())
-    for callback_id in services.callbacks.due():
-        enter_line(callback_id)
+    callback_calls.join_line(
+        _the_app(), *services.callbacks.take_due(DUE_BATCH, callback_calls.TAKE_HOLD_SECONDS)
+    )
     for callback_id in services.callbacks.stuck():
         callback_calls.settle_stuck(_the_app(), callback_id)
 

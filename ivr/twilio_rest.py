@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
 TWILIO_API_BASE = "https://api.twilio.com"
+# Requests one process may have waiting on Twilio at once (callbacks due together ring their
+# reps side by side), each on a connection kept open.
+CONCURRENT_REQUESTS = 32
+REQUEST_TIMEOUT_SECONDS = 10.0
 # Twilio's final call statuses: a call in one of them has ended.
 ENDED_STATUSES = frozenset({"completed", "canceled", "failed", "busy", "no-answer"})
 
@@ -22,8 +27,8 @@ class BaseUrlHttpClient(TwilioHttpClient):
     matter to a stand-in, so the scheme and host are swapped and the path and query kept.
     """
 
-    def __init__(self, base: str, timeout: float = 10.0) -> None:
-        super().__init__(timeout=timeout)
+    def __init__(self, base: str) -> None:
+        super().__init__(timeout=REQUEST_TIMEOUT_SECONDS)
         parts = urlsplit(base)
         self._scheme = parts.scheme
         self._netloc = parts.netloc
@@ -40,9 +45,15 @@ class BaseUrlHttpClient(TwilioHttpClient):
 
 def build_client(account_sid: str, auth_token: str, api_base: str) -> Client:
     """A REST client; requests go to Twilio unless `api_base` names another service."""
-    if api_base.rstrip("/") == TWILIO_API_BASE:
-        return Client(account_sid, auth_token)
-    return Client(account_sid, auth_token, http_client=BaseUrlHttpClient(api_base))
+    http_client = (
+        TwilioHttpClient(timeout=REQUEST_TIMEOUT_SECONDS)
+        if api_base.rstrip("/") == TWILIO_API_BASE
+        else BaseUrlHttpClient(api_base)
+    )
+    assert http_client.session is not None  # a pooled client: it keeps connections open
+    for scheme in ("https://", "http://"):
+        http_client.session.mount(scheme, HTTPAdapter(pool_maxsize=CONCURRENT_REQUESTS))
+    return Client(account_sid, auth_token, http_client=http_client)
 
 
 def call_ended(twilio: Client, call_sid: str) -> bool:

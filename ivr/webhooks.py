@@ -49,13 +49,15 @@ class TwilioCall(Webhook):
     to: str = Field(alias="To", default="", max_length=MAX_ADDRESS_LENGTH)
     call_status: str = Field(alias="CallStatus", default="")
     direction: str = Field(alias="Direction", default="inbound")
-    from_number: str | None = None
+    customer_number: str | None = None
 
     @classmethod
     def from_form(cls, fields: Mapping[str, str], region: str) -> TwilioCall:
-        """Parse a webhook form; `from_number` is the caller's E.164 number or None if unknown."""
+        """Parse a webhook form; `customer_number` is the customer's E.164 number, None if
+        unknown: who called in, or who a call we placed (a callback, customer first) rang."""
         call = cls.model_validate(dict(fields))
-        return call.model_copy(update={"from_number": caller_e164(call.caller_id, region)})
+        customer = call.to if call.direction.startswith("outbound") else call.caller_id
+        return call.model_copy(update={"customer_number": caller_e164(customer, region)})
 
 
 class MenuAnswer(Webhook):

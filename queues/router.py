@@ -258,8 +258,9 @@ class Router:
         self._note(call_sid, KEEP_PLACE, "1")
 
     def swap(self, call_sid: str, routed: str, phone: str) -> bool:
-        """The waiting caller becomes `routed` (their callback), keeping their place; `phone` is
-        the number to call. False when they are no longer waiting."""
+        """The caller becomes `routed`, keeping their place and any rep offered them: a waiting
+        caller becomes their callback, a callback whose customer answered becomes that call.
+        `phone` is the customer's number. False when they are neither waiting nor offered."""
         return bool(self.script.run("swap", self._clock(), call_sid, routed, phone))
 
     def expedite(self, call_sid: str, line: str) -> bool:

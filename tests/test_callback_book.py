@@ -56,7 +56,7 @@ def test_a_message_becomes_a_pending_callback_with_its_promise(
         "sam",
     )
     assert [m.recording_url for m in callback.messages] == ["https://r/RE1"]
-    assert book.due() == ["CB-1"]
+    assert book.take_due(10, 0) == ["CB-1"]
 
 
 def test_a_retried_report_of_the_same_message_makes_no_second_callback(
@@ -94,7 +94,7 @@ def test_one_live_attempt_at_most(book: CallbackBook, clock: Clock) -> None:
         book.start("CB-1", lease_seconds=120)
     with pytest.raises(CallbackRefused, match="dialling"):
         book.start("CB-1", lease_seconds=120, force=True)
-    assert book.due() == []
+    assert book.take_due(10, 0) == []
     callback = book.get("CB-1")
     assert callback is not None
     assert (callback.state, callback.attempt, callback.attempts) == (
@@ -116,7 +116,7 @@ def test_a_rep_who_never_takes_it_costs_the_customer_no_attempt(
     callback = book.get("CB-1")
     assert callback is not None
     assert (callback.state, callback.attempts, callback.leg) == (CallbackState.PENDING, 0, "")
-    assert book.due() == ["CB-1"] and book.stuck() == []
+    assert book.take_due(10, 0) == ["CB-1"] and book.stuck() == []
     again = book.start("CB-1", lease_seconds=120)
     assert book.connected("CB-1", again) == 1
     assert not book.requeue("CB-1", again)  # the customer was called: only its outcome counts
@@ -131,7 +131,7 @@ def test_a_callback_not_yet_due_starts_only_when_a_person_asks(
         Request(**{**request.__dict__, "due": at(clock, 600)}),
         max_attempts=3,
     )
-    assert book.due() == []
+    assert book.take_due(10, 0) == []
     with pytest.raises(CallbackRefused, match="not due"):
         book.start("CB-1", lease_seconds=120)
     book.start("CB-1", lease_seconds=120, force=True)
@@ -164,9 +164,9 @@ def test_a_failed_attempt_waits_its_back_off_then_fails_after_the_last(
             CallbackState.RETRY_WAIT
         )
         clock.advance(wait - 1)
-        assert book.due() == []
+        assert book.take_due(10, 0) == []
         clock.advance(1)
-        assert book.due() == ["CB-1"]
+        assert book.take_due(10, 0) == ["CB-1"]
     attempt = book.start("CB-1", lease_seconds=120)
     assert book.connected("CB-1", attempt) == 3
     assert book.finish("CB-1", attempt, "no-answer", "no answer", BACKOFF) is CallbackState.FAILED
@@ -223,7 +223,7 @@ def test_a_cancelled_callback_is_never_dialled_and_frees_the_customer(
     attempt = book.start("CB-1", lease_seconds=120)
     assert book.cancel("CB-1", "customer replied STOP") is CallbackState.DIALLING
     assert not book.connected("CB-1", attempt)  # the rep rung for it never dials the customer
-    assert book.due() == [] and book.stuck() == [] and book.open_callbacks() == []
+    assert book.take_due(10, 0) == [] and book.stuck() == [] and book.open_callbacks() == []
     with pytest.raises(CallbackRefused, match="cancelled"):
         book.cancel("CB-1", "again")
     assert book.request(voicemail(clock, origin="RE2"), max_attempts=3).outcome == "created"
@@ -235,3 +235,19 @@ def test_open_callbacks_are_listed_soonest_first(book: CallbackBook, clock: Cloc
     book.request(Request(**{**later.__dict__, "due": at(clock, -60)}), max_attempts=3)
     book.start("CB-1", lease_seconds=120)
     assert [c.id for c in book.open_callbacks()] == ["CB-2", "CB-1"]
+
+
+def test_due_callbacks_are_taken_once_oldest_first_and_due_again_if_never_put_in_line(
+    book: CallbackBook, clock: Clock
+) -> None:
+    for n, (phone, ago) in enumerate([(ADA, 0), ("+14155550101", 60), ("+14155550102", 30)]):
+        made = voicemail(clock, origin=f"RE{n}", phone=phone)
+        book.request(Request(**{**made.__dict__, "due": at(clock, -ago)}), max_attempts=3)
+    assert book.take_due(2, hold_seconds=15) == ["CB-2", "CB-3"]
+    assert book.take_due(2, hold_seconds=15) == ["CB-1"]  # another taker: the rest, none twice
+    assert book.take_due(2, hold_seconds=15) == []
+    assert book.in_line("CB-2", recheck_seconds=60)
+    clock.advance(15)
+    assert book.take_due(5, hold_seconds=15) == ["CB-1", "CB-3"]  # their taker died
+    callback = book.get("CB-2")
+    assert callback is not None and callback.due == at(clock, -75)  # its place: as due as ever

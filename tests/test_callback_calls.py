@@ -181,9 +181,9 @@ def test_a_busy_customer_is_tried_again_after_the_back_off(desk: Line) -> None:
     assert waiting.attempts == 1 and waiting.last_outcome == "busy"
 
     desk.sim.switch.people[BOB.phone].pickup = Pickup.ANSWER
-    time.sleep(3)  # the back-off
-    desk.run_jobs()  # the retry joins the line; Sam (wrapped up) is rung again
-    second = eventually(lambda: desk.sim.switch.legs_to("sam")[1:])[0]
+    # After the back-off the retry joins the line, and Sam (wrapped up) is rung again.
+    second = eventually(lambda: (desk.run_jobs(), desk.sim.switch.legs_to("sam")[1:])[1])[0]
+    assert second.started >= waiting.due  # not a moment before the back-off is over
     second.expect_bridged("bob")
     desk.sim.switch.legs_to("bob")[-1].hang_up()
     done = eventually(
@@ -373,9 +373,8 @@ def test_after_the_last_failed_try_the_customer_is_texted_and_the_case_owner_tol
     desk.sim.switch.people[BOB.phone].pickup = Pickup.NO_ANSWER
     desk.services.presence.set("kim", Presence.AVAILABLE)
     eventually(lambda: desk.sim.switch.legs_to("kim"))[0].expect_say("We'll try them again at")
-    time.sleep(3)  # the back-off
-    desk.run_jobs()
-    eventually(lambda: desk.sim.switch.legs_to("kim")[1:])[0].expect_say("that was the last try")
+    last_try = eventually(lambda: (desk.run_jobs(), desk.sim.switch.legs_to("kim")[1:])[1])[0]
+    last_try.expect_say("that was the last try")
     failed = callback_of(desk, callback_id)
     assert (failed.state, failed.attempts, failed.reason) == (
         CallbackState.FAILED,

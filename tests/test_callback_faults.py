@@ -506,7 +506,7 @@ def request_callbacks(services: Services, count: int, chaos: Chaos) -> list[str]
         ids.append(requested.callback_id)
         if is_flaky(index):
             chaos.busy_once(requested.callback_id, customer_phone(index))
-        jobs.schedule_callback(services, requested.callback_id, now)
+        jobs.schedule_callback(services, now)
     return ids
 
 

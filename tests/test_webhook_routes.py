@@ -52,7 +52,13 @@ def without_redis(settings: Settings, tmp_path: Path) -> Flask:
 
 
 # Reports nobody hears: without Redis they answer 503, so Twilio retries them.
-REPORTS = ("voice.recording", "voice.transcription", "voice.status", "voice.callback_rep_ended")
+REPORTS = (
+    "voice.recording",
+    "voice.transcription",
+    "voice.status",
+    "voice.callback_rep_ended",
+    "voice.callback_customer_ended",
+)
 
 
 def test_every_twilio_route_answers_without_redis(without_redis: Flask) -> None:

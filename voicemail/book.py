@@ -203,12 +203,11 @@ class CallbackBook:
         """Raise an open callback's escalation to `level` (each level once); True if raised."""
         return bool(self._run("escalate", callback_id, level))
 
-    def due(self, limit: int = 1000) -> list[str]:
-        """Pending and retry-wait callbacks due now, longest overdue first."""
-        return cast(
-            list[str],
-            self._redis.zrangebyscore(self._keys.callbacks_due, "-inf", self._clock(), 0, limit),
-        )
+    def take_due(self, limit: int, hold_seconds: float) -> list[str]:
+        """Take up to `limit` callbacks due now, longest overdue first, to put them in line:
+        no other process takes them for `hold_seconds`, and `in_line` then says when they are
+        looked at again."""
+        return cast(list[str], self._run("take-due", limit, hold_seconds))
 
     def stuck(self, limit: int = 1000) -> list[str]:
         """Callbacks whose live attempt's lease has run out: the sweeper looks at them."""

@@ -15,6 +15,7 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 from ivr.degrade import answer_anyway  # noqa: E402
 from ivr.voice import (  # noqa: E402
     arrival,
+    callback_customer,
     callbacks,
     case_status,
     connecting,
@@ -31,6 +32,7 @@ answer_anyway(bp, last_resort=to_a_person_now)
 __all__ = [
     "arrival",
     "bp",
+    "callback_customer",
     "callbacks",
     "case_status",
     "connecting",

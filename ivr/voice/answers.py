@@ -49,7 +49,9 @@ def voicemail(
     carrying the promise and the line so that either makes the callback.
     """
     flow = services().flow
-    times = callback_times(flow, now, current_call().from_number, manager=line == lines.MANAGERS)
+    times = callback_times(
+        flow, now, current_call().customer_number, manager=line == lines.MANAGERS
+    )
     deadline = times.promised_by
     if times.after_quiet_hours and flow.promises.quiet_hours:
         before = (*before, prompts.quiet_hours(flow.promises.quiet_hours))
@@ -65,6 +67,6 @@ def voicemail(
 
 def ask_callback_number(call: TwilioCall, step: KeepPlaceStep, *before: str) -> Response:
     """Offer the number they call from (press 1), or ask them to type one."""
-    ask = prompts.CALLBACK_NUMBER_OFFER if call.from_number else prompts.CALLBACK_NUMBER_ASK
+    ask = prompts.CALLBACK_NUMBER_OFFER if call.customer_number else prompts.CALLBACK_NUMBER_ASK
     number_url = link("voice.keep_place_number", **step.carried())
     return twiml(render.ask_number(services().flow, number_url, [*before, ask], number_url))

@@ -70,11 +70,14 @@ def incoming() -> Response:
     place if they have an open case, and the call logged, together."""
     call = current_call()
     record = CallRecord(
-        call_sid=call.call_sid, from_number=call.from_number, caller_id=call.caller_id, to=call.to
+        call_sid=call.call_sid,
+        from_number=call.customer_number,
+        caller_id=call.caller_id,
+        to=call.to,
     )
     flow = services().flow
     now = utcnow()
-    if not flow.is_open(now) or call.from_number is None:
+    if not flow.is_open(now) or call.customer_number is None:
         caller = services().directory.receive(
             record, services().calls, first_step=call_steps.INCOMING
         )
@@ -100,7 +103,7 @@ def incoming() -> Response:
 
 def arrive(call: TwilioCall, record: CallRecord) -> tuple[Caller, Arrival]:
     """Identify a known number's caller, place them if they have an open case, log the call."""
-    phone = cast(str, call.from_number)
+    phone = cast(str, call.customer_number)
 
     def build(pipe: Pipeline) -> None:
         services().router.queue_arrive(

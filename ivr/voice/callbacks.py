@@ -22,6 +22,7 @@ from ivr.services_access import services
 from ivr.signing import twilio_signed
 from ivr.twiml import twiml
 from ivr.voice import bp
+from ivr.voice.callback_whisper import whisper_about
 from ivr.voice.reports import not_stored
 from ivr.webhooks import CallbackStep, DialResult, MenuAnswer, form, query
 from voicemail.models import Callback, CallbackState
@@ -37,22 +38,6 @@ def goodbye(*sentences: str) -> Response:
 def without_details() -> Response:
     """Without Redis the attempt cannot be followed: the rep is told, the sweeper retries it."""
     return goodbye(prompts.A_CALLBACK_IS_WAITING, prompts.CALLBACK_PASSED_ON)
-
-
-def whisper_about(callback: Callback) -> list[str]:
-    """Who the callback is for, how long they have waited, their case, and what they said."""
-    customer = services().customers.get(callback.phone)
-    who = customer.name if customer else prompts.UNNAMED_CALLER
-    minutes = int((utcnow() - callback.created).total_seconds() // 60)
-    about = [prompts.callback_whisper(who, minutes)]
-    case = services().cases.get(callback.case) if callback.case else None
-    if case:
-        about.append(prompts.whisper_about_case(who, render.spelled(case.reference), case.subject))
-    for message in callback.messages:
-        transcript = services().calls.details(message.call_sid).get("transcript", "")
-        if transcript:
-            about.append(prompts.callback_message(transcript))
-    return about
 
 
 @bp.post("/callback/rep")
@@ -126,14 +111,22 @@ def callback_customer_result() -> Response:
     services().router.finished(
         step.callback, step.rep, step.line, result.duration if result.bridged else None
     )
-    note_on_case(callback, step.rep)
+    follow_up(callback, step.rep)
     if state is CallbackState.RETRY_WAIT:
-        jobs.schedule_callback(services(), callback.id, callback.due)
         return goodbye(prompts.callback_retry(spoken_time(callback.due, utcnow(), flow)))
     if state is CallbackState.FAILED:
-        jobs.queue_failure_text(services(), callback.id)
         return goodbye(prompts.CALLBACK_LAST_TRY)
     return goodbye(prompts.CALLBACK_DONE)
+
+
+def follow_up(callback: Callback, rep_id: str) -> None:
+    """After an attempt: the retry scheduled, or the customer texted after the last; and a
+    callback done or failed goes on its case's timeline."""
+    if callback.state is CallbackState.RETRY_WAIT:
+        jobs.schedule_callback(services(), callback.due)
+    elif callback.state is CallbackState.FAILED:
+        jobs.queue_failure_text(services(), callback.id)
+    note_on_case(callback, rep_id)
 
 
 def note_on_case(callback: Callback, rep_id: str) -> None:

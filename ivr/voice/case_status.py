@@ -28,7 +28,7 @@ CASE_REFERENCE_DETAIL = "case_reference"
 
 def case_status(call: TwilioCall, menu_name: str) -> VoiceResponse:
     """Read the caller's open cases; an unknown caller is asked for a case number, once."""
-    caller = services().directory.identify(call.from_number)
+    caller = services().directory.identify(call.customer_number)
     again = link("voice.menu", menu=menu_name)
     flow = services().flow
     if caller.open_cases:
@@ -71,7 +71,7 @@ def read_typed_case(call: TwilioCall, reference: str, menu_name: str) -> VoiceRe
     case = services().cases.get(reference) if reference.startswith("C-") else None
     if case is None:
         return enqueue(lines.SUPPORT, prompts.CASE_NOT_FOUND, prompts.TO_A_PERSON)
-    if may_hear_details(case, call.from_number):
+    if may_hear_details(case, call.customer_number):
         status = status_of(case, services().reps.get(case.owner))
     else:
         status = prompts.case_status_to_stranger(render.spelled(case.reference), case.status.value)

@@ -20,10 +20,12 @@ from ivr.signing import twilio_signed
 from ivr.twiml import twiml
 from ivr.voice import bp
 from ivr.voice.answers import current_call, enqueue
+from ivr.voice.callback_whisper import whisper_about
 from ivr.webhooks import DialResult, MenuAnswer, RingStep, TwilioCall, form, query
 from queues import lines
 from queues.outcomes import talked
 from queues.routing_results import Caller, Offered, Placement
+from voicemail.models import is_callback_id
 
 # Where the rep's acceptance in the whisper is kept with the caller's call.
 ACCEPTED_BY = "accepted_by"
@@ -52,7 +54,7 @@ def to_line(
     caller = Caller(
         call_sid=call.call_sid,
         line=line,
-        phone=call.from_number,
+        phone=call.customer_number,
         tier=tier_floor(call),
         owner=owner,
         skip=skip,
@@ -103,12 +105,16 @@ def whisper() -> Response:
     customer = services().customers.get(phone) if phone else None
     who = customer.name if customer else prompts.UNNAMED_CALLER
     case = services().cases.get(entry["case"]) if entry.get("case") else None
-    about = [
-        prompts.whisper_about_case(who, render.spelled(case.reference), case.subject)
-        if case
-        else prompts.whisper_caller(who),
-        prompts.whisper_route(entry.get("tier", "standard"), step.line),
-    ]
+    # A callback's customer who answered (customer first): what the callback was about.
+    was = entry.get("was", "")
+    callback = services().callbacks.get(was) if is_callback_id(was) else None
+    if callback:
+        about = whisper_about(callback)
+    elif case:
+        about = [prompts.whisper_about_case(who, render.spelled(case.reference), case.subject)]
+    else:
+        about = [prompts.whisper_caller(who)]
+    about.append(prompts.whisper_route(entry.get("tier", "standard"), step.line))
     accept_url = link("voice.whisper_answer", **step.model_dump())
     return twiml(render.whisper(services().flow, about, accept_url))
 
@@ -166,7 +172,7 @@ def ring_result() -> Response:
         router.finished(call.call_sid, step.rep, step.line, result.duration)
         return twiml(render.goodbye(services().flow))
     if call.call_status == "completed":  # the caller hung up while the rep was rung
-        router.release(call.call_sid, call.from_number)
+        router.release(call.call_sid, call.customer_number)
         return twiml(render.goodbye(services().flow))
     router.missed(call.call_sid, step.rep)
     could_not = prompts.owner_could_not_pick_up(rep_name(services().reps.get(step.rep)))

@@ -43,8 +43,8 @@ def keep_place_number() -> Response:
     call = current_call()
     step = query(KeepPlaceStep)
     typed = form(MenuAnswer).digits.rstrip("#")
-    if typed in ("", "1") and call.from_number:
-        return settle(call, step, call.from_number)
+    if typed in ("", "1") and call.customer_number:
+        return settle(call, step, call.customer_number)
     try:
         number = to_e164(typed, services().settings.region) if typed not in ("", "1") else None
     except InvalidPhoneNumber:
@@ -107,7 +107,7 @@ def keep_place(call: TwilioCall, line: str, number: str) -> Response:
     else:  # their open callback already waits, or it must wait for the customer's morning
         services().router.release(call.call_sid, None)
         if requested.outcome == "created":
-            jobs.schedule_callback(services(), requested.callback_id, times.due)
+            jobs.schedule_callback(services(), times.due)
     if not requested.repeat:
         jobs.queue_acknowledgement(
             services(), requested.callback_id, merged=requested.outcome == "merged"

@@ -88,7 +88,7 @@ def queue_result() -> Response:
         and line in LINES
     )
     if exit_.result not in MOVED_TO_A_REP and not keeps_place:
-        services().router.release(call.call_sid, call.from_number)
+        services().router.release(call.call_sid, call.customer_number)
     services().calls.record_step(
         call.call_sid,
         call_steps.queue_result(exit_.result),

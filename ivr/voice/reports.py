@@ -80,7 +80,7 @@ def status() -> Response:
     report = form(CallStatusReport)
     if report.status in ENDED_STATUSES:
         call = current_call()
-        services().router.release(call.call_sid, call.from_number)
+        services().router.release(call.call_sid, call.customer_number)
     return keep(
         call_steps.call_status(report.status),
         {CALL_STATUS: report.status, "duration": str(report.duration)},

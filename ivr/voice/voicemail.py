@@ -76,7 +76,7 @@ def keep_message(
     )
     if not requested.repeat:
         if requested.outcome == "created":
-            jobs.schedule_callback(services(), requested.callback_id, due)
+            jobs.schedule_callback(services(), due)
         jobs.queue_acknowledgement(
             services(), requested.callback_id, merged=requested.outcome == "merged"
         )
@@ -108,7 +108,7 @@ def voicemail_recorded() -> Response:
         if step.again:
             return twiml(to_line(call, step.line, [prompts.NO_MESSAGE]))
         return twiml(voicemail(utcnow(), prompts.MESSAGE_TOO_SHORT, line=step.line, again=True))
-    if call.from_number is None:  # nobody to call back yet: they type the number once
+    if call.customer_number is None:  # nobody to call back yet: they type the number once
         return ask_callback_number(
             call,
             KeepPlaceStep(
@@ -122,7 +122,7 @@ def voicemail_recorded() -> Response:
         )
     requested = keep_message(
         call.call_sid,
-        call.from_number,
+        call.customer_number,
         recorded.recording_sid,
         recorded.recording_url,
         recorded.duration,

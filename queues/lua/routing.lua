@@ -340,17 +340,25 @@ local function unclaim()
   return 1
 end
 
--- swap SID NEW PHONE: a waiting caller becomes a callback (NEW) that keeps their place: the same
--- score in the same line (or their owner's), the same deadlines; PHONE is the number to call.
--- Returns 1, or 0 when the caller is not waiting.
+-- swap SID NEW PHONE: a caller becomes NEW, keeping their place: the same score in the same line
+-- (or their owner's), the same deadlines, the same rep if one was offered them. A waiting caller
+-- becomes their callback; a callback whose customer answered becomes that call. PHONE is the
+-- customer's number; the entry remembers what it WAS. Returns 1, or 0 when SID is neither
+-- waiting nor offered.
 local function swap()
   local sid, new, phone = unpack(args)
   local entry = entry_key(sid)
-  local state, line, owner, score = unpack(redis.call('HMGET', entry, 'state', 'line', 'owner', 'score'))
-  if state ~= 'waiting' and state ~= 'owner' then return 0 end
-  local waits_in = state == 'owner' and (owner_prefix .. owner) or line_key[line]
-  redis.call('ZADD', waits_in, score, new)
-  redis.call('ZREM', waits_in, sid)
+  local state, line, owner, score, rep = unpack(redis.call('HMGET', entry, 'state', 'line', 'owner', 'score', 'rep'))
+  if state == 'offered' then
+    if not rep or redis.call('HGET', offers, rep) ~= sid then return 0 end
+    redis.call('HSET', offers, rep, new)
+  elseif state == 'waiting' or state == 'owner' then
+    local waits_in = state == 'owner' and (owner_prefix .. owner) or line_key[line]
+    redis.call('ZADD', waits_in, score, new)
+    redis.call('ZREM', waits_in, sid)
+  else
+    return 0
+  end
   for _, deadlines in ipairs({owner_ends, manager_ends}) do
     local until_at = redis.call('ZSCORE', deadlines, sid)
     if until_at then
@@ -359,8 +367,8 @@ local function swap()
     end
   end
   redis.call('RENAME', entry, entry_key(new))
-  redis.call('HSET', entry_key(new), 'phone', phone)
-  log('route.kept-place', sid, '', new)
+  redis.call('HSET', entry_key(new), 'phone', phone, 'was', sid)
+  log('route.kept-place', sid, rep or '', new)
   return 1
 end
 

@@ -90,6 +90,17 @@ local function start()
   return {'started', redis.call('HGET', record, 'attempts')}
 end
 
+-- take-due LIMIT HOLD_SECONDS: up to LIMIT callbacks due now, longest overdue first, each held
+-- off the due list for HOLD_SECONDS while the process that took it puts it in line (in-line
+-- then sets its recheck). Two processes never take the same one; one that dies holding them
+-- leaves them due again when the hold ends.
+local function take_due()
+  local limit, hold = tonumber(args[1]), tonumber(args[2])
+  local ids = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, limit)
+  for _, id in ipairs(ids) do redis.call('ZADD', due, now + hold, id) end
+  return ids
+end
+
 -- in-line ID RECHECK_AT: a due callback joined the line; the sweeper looks again at RECHECK_AT
 -- (not at every sweep) in case the line lost it.
 local function in_line()
@@ -217,6 +228,6 @@ local function defer()
   return 1
 end
 
-local commands = {escalate = escalate, defer = defer, request = request, start = start, ['in-line'] = in_line, leg = leg, requeue = requeue,
+local commands = {escalate = escalate, defer = defer, request = request, start = start, ['in-line'] = in_line, ['take-due'] = take_due, leg = leg, requeue = requeue,
   connected = connected, lease = lease, finish = finish, cancel = cancel}
 return commands[command]()
