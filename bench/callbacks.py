@@ -46,8 +46,7 @@ callback in its status callback URL). Printed per round:
    machine: it may be shared) and how busy the machine was; Redis's script runs, commands and
    their time (command statistics), and the commands sent most; the stand-in's own time to
    answer a `calls.create`; the workers' wall time, split by rq's job records into
-   `ring_due` jobs, sweep jobs, and rq between jobs; and where each callback was rung: inside
-   a `ring_due` job, a sweep, or neither (the dispatcher).
+   `ring_due` jobs, sweep jobs (both take batches of due callbacks), and rq between jobs.
 
 Then one dispatch taken apart (`--probes` of them): `callback_calls.join_line` of one
 callback, run in this process on the last round's line once its burst is over, with the
@@ -475,8 +474,6 @@ class JobFigures:
     batch_seconds: float = 0.0
     sweeps: int = 0
     sweep_seconds: float = 0.0
-    by_batch: int = 0  # callbacks whose attempt began inside a ring_due job
-    by_sweep: int = 0  # ... inside a sweep job
 
     @property
     def inside(self) -> float:
@@ -484,11 +481,8 @@ class JobFigures:
         return self.batch_seconds + self.sweep_seconds
 
 
-def job_figures(
-    services: Services, rings: dict[str, float], window: tuple[float, float]
-) -> JobFigures:
-    """Read the round's finished jobs; tell which rang each callback's rep: the job in which
-    its attempt began (the callback book's `started`)."""
+def job_figures(services: Services, window: tuple[float, float]) -> JobFigures:
+    """Read the round's finished jobs: how many of each kind ran, and for how long."""
     queue = services.jobs
     ids = queue.finished_job_registry.get_job_ids()
     spans: dict[str, list[tuple[float, float]]] = {"ivr.jobs.ring_due": [], "ivr.jobs.sweep": []}
@@ -496,17 +490,9 @@ def job_figures(
         for job in Job.fetch_many(ids[chunk : chunk + 1000], connection=queue.connection):
             if job and job.started_at and job.ended_at and job.func_name in spans:
                 spans[job.func_name].append((epoch(job.started_at), epoch(job.ended_at)))
-    callback_ids = list(rings)
-    with services.redis.pipeline(transaction=False) as pipe:
-        for callback_id in callback_ids:
-            pipe.hget(services.keys.callback(callback_id), "started")
-        attempts = [float(at) for at in pipe.execute() if at]
 
     def clipped(span: tuple[float, float]) -> float:
         return max(0.0, min(span[1], window[1]) - max(span[0], window[0]))
-
-    def began_in(job_spans: list[tuple[float, float]]) -> int:
-        return sum(any(s <= at <= e for s, e in job_spans) for at in attempts)
 
     batches = [span for span in spans["ivr.jobs.ring_due"] if clipped(span) > 0]
     sweeps = [span for span in spans["ivr.jobs.sweep"] if clipped(span) > 0]
@@ -515,8 +501,6 @@ def job_figures(
         batch_seconds=sum(map(clipped, batches)),
         sweeps=len(sweeps),
         sweep_seconds=sum(map(clipped, sweeps)),
-        by_batch=began_in(batches),
-        by_sweep=began_in(sweeps),
     )
 
 
@@ -668,7 +652,7 @@ def run_round(
         if rings:
             time.sleep(SETTLE_SECONDS)  # the job that made the last ring ends, and is recorded
             times = figures.times
-            figures.jobs = job_figures(line.services, rings, (times[0], times[-1]))
+            figures.jobs = job_figures(line.services, (times[0], times[-1]))
         figures.failed_jobs = line.services.jobs.failed_job_registry.count
         figures.sim_errors = list(line.sim.errors)
         phases["read"] = time.monotonic() - began
@@ -794,10 +778,6 @@ def print_round(figures: Round) -> None:
         }
         shares = ", ".join(f"{name} {100 * s / wall:.0f}%" for name, s in split.items())
         print(f"  worker wall time ({wall:.1f} s): {shares}")
-    print(
-        f"  rung inside: a ring_due job {j.by_batch:,}, a sweep {j.by_sweep:,},"
-        f" neither (the dispatcher) {n - j.by_batch - j.by_sweep:,}"
-    )
     print(
         f"  failed jobs: {figures.failed_jobs}; simulator errors: {len(figures.sim_errors)}"
         + (f" (first: {figures.sim_errors[0]})" if figures.sim_errors else "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import cast
 
 from redis import Redis
@@ -12,6 +14,33 @@ from crm.models import Case, CaseEvent, CaseStatus, utcnow
 from crm.reps import UnknownRep
 
 FIRST_REFERENCE_NUMBER = 1000
+# A list filtered several ways is the intersection of their indexes, kept this long for the
+# next page.
+FILTERED_LIST_SECONDS = 30
+
+
+class UnknownCase(LookupError):
+    """No case has this reference."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"no case {reference}")
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which cases a list shows: any of owner, status and category, or all."""
+
+    owner: str | None = None
+    status: CaseStatus | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of a list of cases, newest first, and how many there are in all."""
+
+    cases: list[Case]
+    total: int
 
 
 class CaseRepository:
@@ -74,6 +103,57 @@ class CaseRepository:
             cast(set[str], self._redis.smembers(self._keys.open_cases_of_owner(rep_id)))
         )
 
+    def change(
+        self, reference: str, apply: Callable[[Case], tuple[Case, CaseEvent]]
+    ) -> tuple[Case, CaseEvent]:
+        """Change a case and put the change on its timeline in one transaction.
+
+        `apply` gets the case as stored and returns it changed with the event to note, or
+        raises to change nothing. A concurrent change of the same case (a reassign racing a
+        close) makes `apply` run again against the other's result.
+        """
+        key = self._keys.case(reference.strip().upper())
+        done: list[tuple[Case, CaseEvent]] = []
+
+        def write(pipe: Pipeline) -> None:
+            raw = pipe.get(key)
+            if not raw:
+                raise UnknownCase(reference)
+            previous = Case.from_stored(raw)
+            case, event = apply(previous)
+            case = case.model_copy(update={"updated_at": utcnow()})
+            pipe.multi()
+            self._queue_write(pipe, previous, case)
+            pipe.rpush(self._keys.case_timeline(case.reference), event.model_dump_json())
+            done[:] = [(case, event)]
+
+        self._redis.transaction(write, key)
+        return done[0]
+
+    def page(self, which: CaseFilter, offset: int, count: int) -> CasePage:
+        """Cases as `which` says, newest first, `count` of them from `offset`."""
+        indexes = [
+            self._keys.cases_of_owner(which.owner) if which.owner else None,
+            self._keys.cases_in_status(which.status.value) if which.status else None,
+            self._keys.cases_in_category(which.category) if which.category else None,
+        ]
+        chosen = [index for index in indexes if index] or [self._keys.cases_all]
+        source = chosen[0]
+        if len(chosen) > 1:
+            source = self._keys.cases_filtered(":".join(chosen))
+            with self._redis.pipeline(transaction=False) as pipe:
+                pipe.zinterstore(source, chosen, aggregate="MAX")
+                pipe.expire(source, FILTERED_LIST_SECONDS)
+                pipe.execute()
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zrevrange(source, offset, offset + count - 1)
+            pipe.zcard(source)
+            references, total = pipe.execute()
+        if not references:
+            return CasePage([], int(total))
+        raws = self._redis.mget([self._keys.case(ref) for ref in references])
+        return CasePage([Case.from_stored(raw) for raw in raws if raw], int(total))
+
     def save(self, case: Case) -> None:
         """Store a changed case and move it between the open-case indexes, atomically.
 
@@ -92,13 +172,24 @@ class CaseRepository:
         self._redis.transaction(write, key)
 
     def _queue_write(self, pipe: Pipeline, previous: Case | None, case: Case) -> None:
+        """The case and its indexes: open ones by caller and owner (what a call looks up), and
+        every case by owner, status and category, newest first (what lists page through)."""
+        reference = case.reference
         if previous is not None:
-            pipe.srem(self._keys.open_cases_of_caller(previous.customer_phone), case.reference)
-            pipe.srem(self._keys.open_cases_of_owner(previous.owner), case.reference)
-        pipe.set(self._keys.case(case.reference), case.model_dump_json())
+            pipe.srem(self._keys.open_cases_of_caller(previous.customer_phone), reference)
+            pipe.srem(self._keys.open_cases_of_owner(previous.owner), reference)
+            pipe.zrem(self._keys.cases_of_owner(previous.owner), reference)
+            pipe.zrem(self._keys.cases_in_status(previous.status.value), reference)
+            pipe.zrem(self._keys.cases_in_category(previous.category), reference)
+        pipe.set(self._keys.case(reference), case.model_dump_json())
         if case.status is CaseStatus.OPEN:
-            pipe.sadd(self._keys.open_cases_of_caller(case.customer_phone), case.reference)
-            pipe.sadd(self._keys.open_cases_of_owner(case.owner), case.reference)
+            pipe.sadd(self._keys.open_cases_of_caller(case.customer_phone), reference)
+            pipe.sadd(self._keys.open_cases_of_owner(case.owner), reference)
+        created = {reference: case.created_at.timestamp()}
+        pipe.zadd(self._keys.cases_all, created)
+        pipe.zadd(self._keys.cases_of_owner(case.owner), created)
+        pipe.zadd(self._keys.cases_in_status(case.status.value), created)
+        pipe.zadd(self._keys.cases_in_category(case.category), created)
 
     def _load(self, references: set[str]) -> list[Case]:
         if not references:

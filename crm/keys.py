@@ -117,6 +117,27 @@ class Keys:
         """Set of references of the open cases a rep owns."""
         return f"{self.prefix}cases:open:owner:{rep_id}"
 
+    @property
+    def cases_all(self) -> str:
+        """Sorted set: every case reference, by when it was opened."""
+        return f"{self.prefix}cases:all"
+
+    def cases_of_owner(self, rep_id: str) -> str:
+        """Sorted set: every case a rep owns, whatever its status, by when it was opened."""
+        return f"{self.prefix}cases:owner:{rep_id}"
+
+    def cases_in_status(self, status: str) -> str:
+        """Sorted set: the cases in one status, by when they were opened."""
+        return f"{self.prefix}cases:status:{status}"
+
+    def cases_in_category(self, category: str) -> str:
+        """Sorted set: the cases of one category (any case), by when they were opened."""
+        return f"{self.prefix}cases:category:{category.casefold()}"
+
+    def cases_filtered(self, indexes: str) -> str:
+        """Sorted set, short-lived: the intersection of the named case indexes, for paging."""
+        return f"{self.prefix}cases:filtered:{indexes}"
+
     def call(self, call_sid: str) -> str:
         """JSON of one call's record."""
         return f"{self.prefix}call:{call_sid}"

@@ -21,12 +21,15 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import SimpleWorker
 
 from callflows import FlowError, default_flow_path, load_flow
+from crm.case_rules import NotAllowed, NotNow
+from crm.cases import UnknownCase
 from crm.imports import CsvImportError, import_customers, read_reps
 from crm.models import Presence, explain
-from crm.phones import InvalidPhoneNumber, to_e164
+from crm.phones import InvalidPhoneNumber
 from crm.reps import UnknownRep
 from ivr import create_app, dispatch, jobs
 from ivr.cli_callbacks import list_callbacks, report
+from ivr.cli_cases import cases
 from ivr.cli_context import REDIS_META, describe_redis, services_for_command
 from ivr.embedded_redis import EmbeddedRedisError
 from ivr.services_access import EXTENSION
@@ -52,6 +55,9 @@ class Line(click.Group):
             CsvImportError,
             InvalidPhoneNumber,
             UnknownRep,
+            UnknownCase,
+            NotAllowed,
+            NotNow,
             PresenceRefused,
         ) as exc:
             raise click.ClickException(str(exc)) from None
@@ -144,7 +150,8 @@ def worker(burst: bool) -> None:
         [dispatch.start(app), Sweeping(app)] if not burst else []
     )
     try:
-        wait_for_redis(services.redis)
+        if not burst:  # a one-pass run reports an unreachable Redis at once, as commands do
+            wait_for_redis(services.redis)
         # Jobs run in this process (no fork per job): a callback dispatch is a few Redis steps
         # and one REST call, far cheaper than a fork.
         SimpleWorker([services.jobs], connection=services.jobs.connection).work(
@@ -226,23 +233,6 @@ def import_reps(path: Path) -> None:
 
 
 @main.group()
-def cases() -> None:
-    """Work with cases."""
-
-
-@cases.command(name="open")
-@click.option("--phone", required=True, help="the customer's phone number")
-@click.option("--owner", required=True, help="id of the rep who owns the case")
-@click.option("--subject", required=True, help="what the case is about (up to 500 characters)")
-@click.option("--category", default="general", show_default=True)
-def open_case(phone: str, owner: str, subject: str, category: str) -> None:
-    """Open a case and print its reference."""
-    services = services_for_command()
-    case = services.cases.open(to_e164(phone, services.settings.region), owner, subject, category)
-    click.echo(case.reference)
-
-
-@main.group()
 def reps() -> None:
     """Work with reps."""
 
@@ -257,6 +247,7 @@ def presence(rep_id: str, state: str) -> None:
     click.echo(f"{rep_id} is {state} (was {previous.value})")
 
 
+main.add_command(cases)
 main.add_command(list_callbacks)
 main.add_command(report)
 

@@ -14,6 +14,7 @@ from twilio.rest import Client
 
 from callflows import CallFlow, default_flow_path, load_flow
 from crm.calls import CallLog
+from crm.case_rules import CaseRules
 from crm.cases import CaseRepository
 from crm.customers import CustomerRepository
 from crm.directory import Directory
@@ -21,6 +22,7 @@ from crm.keys import Keys
 from crm.models import TierThresholds
 from crm.reps import RepRepository
 from ivr import embedded_redis
+from ivr.login_throttle import LoginThrottle
 from ivr.settings import Settings
 from ivr.twilio_rest import build_client
 from queues.presence import PresenceBoard
@@ -50,12 +52,14 @@ class Services:
     customers: CustomerRepository
     reps: RepRepository
     cases: CaseRepository
+    case_rules: CaseRules
     calls: CallLog
     directory: Directory
     flow: CallFlow
     router: Router
     presence: PresenceBoard
     callbacks: CallbackBook
+    logins: LoginThrottle
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -77,6 +81,7 @@ class Services:
             silver=Decimal(flow.tiers.silver), gold=Decimal(flow.tiers.gold)
         )
         reps = RepRepository(redis, keys)
+        cases = CaseRepository(redis, keys)
         return cls(
             settings=settings,
             redis=redis,
@@ -94,11 +99,13 @@ class Services:
             jobs=Queue(JOB_QUEUE, connection=Redis.from_url(url)),
             customers=CustomerRepository(redis, keys),
             reps=reps,
-            cases=CaseRepository(redis, keys),
+            cases=cases,
+            case_rules=CaseRules(cases, reps),
             calls=CallLog(redis, keys),
             directory=Directory(redis, keys, thresholds),
             flow=flow,
             router=Router(redis, keys, flow.routing, thresholds),
             presence=PresenceBoard(redis, keys, reps, flow.routing.wrap_up_seconds),
             callbacks=CallbackBook(redis, keys),
+            logins=LoginThrottle(redis, keys.prefix),
         )

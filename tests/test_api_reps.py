@@ -50,15 +50,25 @@ def test_the_floor_lists_every_rep_with_lines_and_presence(
     }
 
 
+SIGN_IN = "sign in to the console, or send an 'Authorization: Bearer <token>' header"
+WRONG_TOKEN = "a valid 'Authorization: Bearer <token>' header is required"
+
+
 @pytest.mark.parametrize(
-    "headers", [{}, {"Authorization": "Bearer wrong-token-0123456789"}, {"X-Token": TOKEN_TEXT}]
+    ("headers", "why"),
+    [
+        ({}, SIGN_IN),
+        ({"Authorization": "Bearer wrong-token-0123456789"}, WRONG_TOKEN),
+        ({"Authorization": TOKEN_TEXT}, WRONG_TOKEN),
+        ({"X-Token": TOKEN_TEXT}, SIGN_IN),
+    ],
 )
-def test_without_the_token_nothing_is_read_or_changed(
-    client: FlaskClient, staffed: Services, headers: dict[str, str]
+def test_without_the_token_or_a_session_nothing_is_read_or_changed(
+    client: FlaskClient, staffed: Services, headers: dict[str, str], why: str
 ) -> None:
     answer = client.post("/api/reps/sam/presence", json={"presence": "available"}, headers=headers)
     assert answer.status_code == 401
-    assert answer.json == {"error": "a valid 'Authorization: Bearer <token>' header is required"}
+    assert answer.json == {"error": why}
     assert client.get("/api/reps", headers=headers).status_code == 401
     assert staffed.reps.presence("sam") is Presence.OFFLINE
 

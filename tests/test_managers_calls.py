@@ -12,9 +12,11 @@ import pytest
 import requests
 
 from crm.models import Customer, Presence, Rep, Role
+from crm.passwords import hash_password
 from ivr.settings import Settings
 from simulator.script import Call
 from tests.conftest import Line, running_line
+from tests.staff_session import CSRF_INPUT
 
 ADA = Customer(phone="+14155550100", name="Ada Lovelace", spend=Decimal(25000))
 SAM = Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x")
@@ -124,3 +126,53 @@ def test_a_rep_hands_a_live_call_up_to_a_manager(floor: Line) -> None:
     assert floor.services.presence.states()["sam"] is Presence.WRAP_UP
     again = api(floor, "POST", f"/calls/{call.sid}/escalate", reason="again")
     assert again.status_code == 409
+
+
+def console(line: Line, rep: Rep, password: str) -> tuple[requests.Session, str]:
+    """A browser signed in to the console as `rep`: its cookies, and the CSRF token its
+    scripts send with every unsafe API request."""
+    line.services.reps.save_all([rep.model_copy(update={"password_hash": hash_password(password)})])
+    browser = requests.Session()
+    page = browser.get(f"{line.url}/console/login", timeout=10).text
+    signed = browser.post(
+        f"{line.url}/console/login",
+        data={"id": rep.id, "password": password, "csrf_token": CSRF_INPUT.findall(page)[0]},
+        timeout=10,
+    )
+    assert signed.status_code == 200 and f"Hello, {rep.name}" in signed.text
+    return browser, CSRF_INPUT.findall(signed.text)[0]
+
+
+def test_two_signed_in_supervisors_accept_at_once_and_only_the_first_gets_the_call(
+    floor: Line,
+) -> None:
+    (mo, mo_token), (jo, jo_token) = console(floor, MO, "mo-pass"), console(floor, JO, "jo-pass")
+    call = asks_for_a_manager(floor)
+    call.expect_enqueue("managers")
+    accept = f"{floor.url}/api/escalations/{call.sid}/accept"
+    first = jo.post(accept, json={}, headers={"X-CSRF-Token": jo_token}, timeout=10)
+    second = mo.post(accept, json={}, headers={"X-CSRF-Token": mo_token}, timeout=10)
+    assert (first.status_code, first.json()) == (200, {"id": call.sid, "accepted_by": "jo"})
+    assert second.status_code == 409
+    call.expect_bridged("jo")
+
+
+def test_a_signed_in_rep_neither_accepts_for_managers_nor_for_someone_else(floor: Line) -> None:
+    sam, sam_token = console(floor, SAM, "sam-pass")
+    mo, mo_token = console(floor, MO, "mo-pass")
+    call = asks_for_a_manager(floor)
+    call.expect_enqueue("managers")
+    accept = f"{floor.url}/api/escalations/{call.sid}/accept"
+    by_rep = sam.post(accept, json={}, headers={"X-CSRF-Token": sam_token}, timeout=10)
+    assert (by_rep.status_code, by_rep.json()) == (
+        403,
+        {"error": "sam is not a supervisor; only supervisors take manager calls"},
+    )
+    for_jo = mo.post(accept, json={"supervisor": "jo"}, headers={"X-CSRF-Token": mo_token})
+    assert (for_jo.status_code, for_jo.json()) == (
+        403,
+        {"error": "mo may accept a manager call only for themselves"},
+    )
+    forged = mo.post(accept, json={}, timeout=10)  # another site's page has no token
+    assert forged.status_code == 403
+    assert api(floor, "GET", "/escalations").json()["escalations"][0]["id"] == call.sid

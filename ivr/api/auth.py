@@ -1,18 +1,19 @@
-"""Who may use the API: `Authorization: Bearer $IVR_API_TOKEN`, a service identity with
-supervisor rights. Without a configured token the API is closed rather than open."""
+"""Who may use the API: a rep or supervisor signed in to the console (their unsafe requests
+carry the session's CSRF token), or `Authorization: Bearer $IVR_API_TOKEN`, a service identity
+with supervisor rights. Without a configured token, only signed-in staff get in."""
 
 from __future__ import annotations
 
-import hmac
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from flask import Response, jsonify, request
+from flask import Response, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from crm.models import explain
 from ivr.api import bp
 from ivr.services_access import services
+from ivr.staff import Staff, csrf_refused, signed_in, token_holder
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -25,17 +26,38 @@ def error(status: int, message: str) -> Response:
 
 
 @bp.before_request
-def require_token() -> Response | None:
-    """Refuse any request without the API token (compared in constant time)."""
-    token = services().settings.ivr_api_token
-    if not token:
-        return error(401, "the API is closed: IVR_API_TOKEN is not configured")
-    given = request.headers.get("Authorization", "")
-    if not given.startswith("Bearer ") or not hmac.compare_digest(
-        given.removeprefix("Bearer ").encode(), token.encode()
-    ):
-        return error(401, "a valid 'Authorization: Bearer <token>' header is required")
+def require_staff() -> Response | None:
+    """Refuse anyone but signed-in staff and the token's holder, and a session's unsafe
+    request without its CSRF token."""
+    if request.headers.get("Authorization"):
+        if not services().settings.ivr_api_token:
+            return error(401, "the API takes no token: IVR_API_TOKEN is not configured")
+        staff = token_holder()
+        if staff is None:
+            return error(401, "a valid 'Authorization: Bearer <token>' header is required")
+    else:
+        staff = signed_in()
+        if staff is None:
+            return error(
+                401, "sign in to the console, or send an 'Authorization: Bearer <token>' header"
+            )
+        if refused := csrf_refused():
+            return error(403, refused)
+    g.staff = staff
     return None
+
+
+def asking() -> Staff:
+    """Who this API request acts for (the guard above let them in)."""
+    return cast(Staff, g.staff)
+
+
+def not_theirs(owner: str, what: str) -> Response | None:
+    """403 unless the asker is `owner` or a supervisor (anyone may act on what has no owner)."""
+    staff = asking()
+    if not owner or staff.is_supervisor or staff.id == owner:
+        return None
+    return error(403, f"only {owner} or a supervisor may {what}")
 
 
 @bp.app_errorhandler(HTTPException)

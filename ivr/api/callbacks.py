@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from crm.models import utcnow
 from ivr import callback_calls
 from ivr.api import bp
-from ivr.api.auth import body, error
+from ivr.api.auth import body, error, not_theirs
 from ivr.services_access import services
 from voicemail.book import CallbackRefused
 from voicemail.models import Callback, CallbackState
@@ -49,10 +49,14 @@ def list_callbacks() -> Response:
 
 @bp.post("/callbacks/<callback_id>/cancel")
 def cancel_callback(callback_id: str) -> Response:
-    """Call a callback off: 404 for none, 409 once it is closed."""
+    """Call a callback off, its owner or a supervisor: 404 for none, 403 for someone else's,
+    409 once it is closed."""
     cancellation = body(Cancellation)
-    if services().callbacks.get(callback_id) is None:
+    callback = services().callbacks.get(callback_id)
+    if callback is None:
         return error(404, f"no callback {callback_id}")
+    if refused := not_theirs(callback.owner, f"cancel callback {callback_id}"):
+        return refused
     try:
         was = services().callbacks.cancel(callback_id, cancellation.reason)
     except CallbackRefused as exc:
@@ -68,6 +72,8 @@ def dispatch_callback(callback_id: str) -> Response:
     callback = services().callbacks.get(callback_id)
     if callback is None:
         return error(404, f"no callback {callback_id}")
+    if refused := not_theirs(callback.owner, f"start callback {callback_id}"):
+        return refused
     if callback.state not in (CallbackState.PENDING, CallbackState.RETRY_WAIT):
         return error(409, f"callback {callback_id} is {callback.state.value}")
     callback_calls.join_line(current_app, callback_id)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from crm.models import Role
 from ivr import dispatch
 from ivr.api import bp
-from ivr.api.auth import body, error
+from ivr.api.auth import asking, body, error, not_theirs
 from ivr.services_access import services
 from queues import lines
 from queues.dispatcher import Moved
@@ -23,11 +23,12 @@ REFUSALS = {
 
 
 class Acceptance(BaseModel):
-    """`{"supervisor": "mo"}`: who takes the call (the console will send its own user)."""
+    """`{"supervisor": "mo"}`: who takes the call. A signed-in supervisor takes it themselves
+    and may leave it out; the API token's holder names them."""
 
     model_config = ConfigDict(extra="forbid")
 
-    supervisor: str = Field(min_length=1, max_length=64)
+    supervisor: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class HandUp(BaseModel):
@@ -64,9 +65,17 @@ def accept_escalation(call_sid: str) -> Response:
     """A supervisor takes a waiting manager call: their phone rings with it. The first accept
     wins; a later one, or one for a caller no longer waiting, gets 409 and changes nothing."""
     acceptance = body(Acceptance)
-    supervisor = services().reps.get(acceptance.supervisor)
+    staff = asking()
+    if not staff.is_supervisor:
+        return error(403, f"{staff.id} is not a supervisor; only supervisors take manager calls")
+    taker = acceptance.supervisor if staff.by_token else acceptance.supervisor or staff.id
+    if taker is None:
+        return error(400, 'name the supervisor who takes the call: {"supervisor": "<id>"}')
+    if not staff.by_token and taker != staff.id:
+        return error(403, f"{staff.id} may accept a manager call only for themselves")
+    supervisor = services().reps.get(taker)
     if supervisor is None:
-        return error(404, f"no rep with id {acceptance.supervisor!r}")
+        return error(404, f"no rep with id {taker!r}")
     if supervisor.role is not Role.SUPERVISOR:
         return error(
             403, f"{supervisor.id} is not a supervisor; only supervisors take manager calls"
@@ -97,6 +106,8 @@ def escalate_call(call_sid: str) -> Response:
     rep_id = entry.get("rep", "")
     if entry.get("state") != "offered" or not rep_id:
         return error(409, f"call {call_sid} is not with a rep now")
+    if refused := not_theirs(rep_id, f"hand call {call_sid} up"):
+        return refused
     # The rep's part ends first, so the caller's next step cannot ring them again.
     services().router.finished(call_sid, rep_id, entry.get("line", lines.SUPPORT), None)
     moved = dispatch.move_call(

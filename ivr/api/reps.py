@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from crm.models import Presence
 from crm.reps import UnknownRep
 from ivr.api import bp
-from ivr.api.auth import body, error
+from ivr.api.auth import body, error, not_theirs
 from ivr.services_access import services
 from queues.presence import PresenceRefused
 
@@ -41,7 +41,10 @@ def list_reps() -> Response:
 
 @bp.post("/reps/<rep_id>/presence")
 def set_presence(rep_id: str) -> Response:
-    """Set a rep's presence: 404 for nobody, 400 for no such state, 409 when not allowed now."""
+    """Set a rep's presence, a rep their own: 404 for nobody, 400 for no such state, 403 for
+    another rep's, 409 when not allowed now."""
+    if refused := not_theirs(rep_id, "change their presence"):
+        return refused
     change = body(PresenceChange)
     try:
         previous = services().presence.set(rep_id, change.presence)

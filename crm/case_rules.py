@@ -1,0 +1,109 @@
+"""Who may change a case, and how: its owner or a supervisor closes it, resolves it, hands it
+to another rep or changes its promise; anyone on the staff adds a note. Each change goes on the
+case's timeline with who made it, in the same transaction as the change.
+
+The rules live here, below every door they are reached through (the JSON API, the CLI, the
+console), so a refusal reads the same wherever it comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from crm.cases import CaseRepository
+from crm.models import Case, CaseEvent, CaseStatus, utcnow
+from crm.reps import RepRepository, UnknownRep
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks for a change: a rep's id, and whether they are a supervisor."""
+
+    id: str
+    supervisor: bool
+
+
+class NotAllowed(PermissionError):
+    """The actor may not make this change (the message says who may)."""
+
+
+class NotNow(ValueError):
+    """The case's state does not allow the change (it is closed, say)."""
+
+
+def _owner_or_supervisor(case: Case, actor: Actor, doing: str) -> None:
+    if not actor.supervisor and actor.id != case.owner:
+        raise NotAllowed(f"only {case.owner} or a supervisor may {doing} case {case.reference}")
+
+
+def _not_closed(case: Case, doing: str) -> None:
+    if case.status is CaseStatus.CLOSED:
+        raise NotNow(f"case {case.reference} is closed; it cannot be {doing}")
+
+
+class CaseRules:
+    """Staff's changes to cases, each checked and noted."""
+
+    def __init__(self, cases: CaseRepository, reps: RepRepository) -> None:
+        self._cases = cases
+        self._reps = reps
+
+    def close(self, reference: str, actor: Actor, reason: str = "") -> Case:
+        """Close a case (open or resolved): it leaves its owner's and caller's open cases."""
+
+        def apply(case: Case) -> tuple[Case, CaseEvent]:
+            _owner_or_supervisor(case, actor, "close")
+            _not_closed(case, "closed again")
+            closed = case.model_copy(update={"status": CaseStatus.CLOSED})
+            return closed, CaseEvent(kind="closed", by=actor.id, text=reason)
+
+        return self._cases.change(reference, apply)[0]
+
+    def resolve(self, reference: str, actor: Actor, summary: str = "") -> Case:
+        """Mark an open case resolved: the customer is then asked whether it is sorted."""
+
+        def apply(case: Case) -> tuple[Case, CaseEvent]:
+            _owner_or_supervisor(case, actor, "resolve")
+            if case.status is not CaseStatus.OPEN:
+                raise NotNow(f"case {case.reference} is {case.status.value}, not open")
+            resolved = case.model_copy(update={"status": CaseStatus.RESOLVED})
+            return resolved, CaseEvent(kind="resolved", by=actor.id, text=summary)
+
+        return self._cases.change(reference, apply)[0]
+
+    def reassign(self, reference: str, to: str, actor: Actor) -> Case:
+        """Hand a case to rep `to`, who is then its point of contact."""
+        if self._reps.get(to) is None:
+            raise UnknownRep(to)
+
+        def apply(case: Case) -> tuple[Case, CaseEvent]:
+            _owner_or_supervisor(case, actor, "reassign")
+            _not_closed(case, "reassigned")
+            if case.owner == to:
+                raise NotNow(f"case {case.reference} is already {to}'s")
+            moved = case.model_copy(update={"owner": to})
+            return moved, CaseEvent(kind="reassigned", by=actor.id, text=f"{case.owner} to {to}")
+
+        return self._cases.change(reference, apply)[0]
+
+    def promise(self, reference: str, by: datetime, actor: Actor) -> Case:
+        """Change the time the customer is promised the case is dealt with by."""
+
+        def apply(case: Case) -> tuple[Case, CaseEvent]:
+            _owner_or_supervisor(case, actor, "change the promise of")
+            _not_closed(case, "promised")
+            if by <= utcnow():
+                raise NotNow("a promise must be in the future")
+            promised = case.model_copy(update={"promised_by": by})
+            return promised, CaseEvent(kind="promised", by=actor.id, text=by.isoformat())
+
+        return self._cases.change(reference, apply)[0]
+
+    def note(self, reference: str, actor: Actor, text: str) -> CaseEvent:
+        """Add a note to a case's timeline (anyone on the staff may)."""
+
+        def apply(case: Case) -> tuple[Case, CaseEvent]:
+            return case, CaseEvent(kind="note", by=actor.id, text=text)
+
+        return self._cases.change(reference, apply)[1]

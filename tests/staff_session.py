@@ -1,0 +1,33 @@
+"""Signing staff in to the console from a Flask test client, as a browser would: the form's
+CSRF token read from the page, then the form posted."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def form_token(page: TestResponse) -> str:
+    """The CSRF token a console page's forms carry."""
+    found = CSRF_INPUT.search(page.get_data(as_text=True))
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def try_login(client: FlaskClient, rep_id: str, password: str) -> TestResponse:
+    """Fill in and post the sign-in form."""
+    token = form_token(client.get("/console/login"))
+    return client.post(
+        "/console/login", data={"id": rep_id, "password": password, "csrf_token": token}
+    )
+
+
+def signed_in_as(client: FlaskClient, rep_id: str, password: str) -> str:
+    """Sign in (it must work); the session's CSRF token, for the API's unsafe requests."""
+    answer = try_login(client, rep_id, password)
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    return form_token(client.get("/console/"))
