@@ -55,6 +55,17 @@ def callback_times(
     return CallbackTimes(due.astimezone(UTC), promised_by, promised_by != promise)
 
 
+def clock_time(local: datetime) -> str:
+    """A wall-clock time as people say it: "3:30 pm", "9 am"."""
+    return local.strftime("%I:%M %p").lstrip("0").replace(":00 ", " ").lower()
+
+
+def written_time(at: datetime, flow: CallFlow) -> str:
+    """`at` as a page shows it, in the line's time zone: "Wed 2 Dec, 3:30 pm"."""
+    local = at.astimezone(flow.zone)
+    return f"{local:%a} {local.day} {local:%b}, {clock_time(local)}"
+
+
 def spoken_time(at: datetime, now: datetime, flow: CallFlow) -> str:
     """`at` as a caller hears it, in the line's time zone.
 
@@ -62,7 +73,7 @@ def spoken_time(at: datetime, now: datetime, flow: CallFlow) -> str:
     further out ("Monday, January 4 at 9 am").
     """
     local, today = at.astimezone(flow.zone), now.astimezone(flow.zone)
-    clock = local.strftime("%I:%M %p").lstrip("0").replace(":00 ", " ").lower()
+    clock = clock_time(local)
     days = (local.date() - today.date()).days
     if days <= 0:
         return clock

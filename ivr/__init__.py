@@ -26,11 +26,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.session_interface = LazySessionInterface()
     app.extensions[EXTENSION] = Services.build(settings)
 
-    from ivr import api, console, health, sms, voice
+    from ivr import api, console, health, sms, status_page, voice
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(status_page.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
 

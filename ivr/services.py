@@ -22,8 +22,8 @@ from crm.keys import Keys
 from crm.models import TierThresholds
 from crm.reps import RepRepository
 from ivr import embedded_redis
-from ivr.login_throttle import LoginThrottle
 from ivr.settings import Settings
+from ivr.throttle import LOGINS, STATUS_LOOKUPS, Throttle
 from ivr.twilio_rest import build_client
 from queues.presence import PresenceBoard
 from queues.router import Router
@@ -59,7 +59,8 @@ class Services:
     router: Router
     presence: PresenceBoard
     callbacks: CallbackBook
-    logins: LoginThrottle
+    logins: Throttle
+    status_lookups: Throttle
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -107,5 +108,6 @@ class Services:
             router=Router(redis, keys, flow.routing, thresholds),
             presence=PresenceBoard(redis, keys, reps, flow.routing.wrap_up_seconds),
             callbacks=CallbackBook(redis, keys),
-            logins=LoginThrottle(redis, keys.prefix),
+            logins=Throttle(redis, f"{keys.prefix}logins", LOGINS),
+            status_lookups=Throttle(redis, f"{keys.prefix}status-lookups", STATUS_LOOKUPS),
         )

@@ -16,6 +16,7 @@ from crm.passwords import hash_password, verify_password
 from ivr.console import bp
 from ivr.services_access import services
 from ivr.staff import csrf_refused, csrf_token, sign_in, sign_out, signed_in
+from ivr.throttle import try_again_in
 
 WRONG = "Wrong id or password."
 EXPIRED = "This form had expired. Please sign in again."
@@ -56,20 +57,14 @@ def login() -> Response:
         return login_page("Please give your id and your password.", status=400)
     address = request.remote_addr or ""
     logins = services().logins
-    wait = logins.wait_seconds(given.id, address)
+    wait = logins.wait_seconds(account=given.id, address=address)
     if wait:
-        minutes = max(1, round(wait / 60))
-        response = login_page(
-            f"Too many failed sign-ins. Please try again in {minutes} minute"
-            + ("s." if minutes > 1 else "."),
-            given.id,
-            429,
-        )
+        response = login_page(f"Too many failed sign-ins. {try_again_in(wait)}", given.id, 429)
         response.headers["Retry-After"] = str(wait)
         return response
     rep = services().reps.get(given.id)
     if not verify_password(given.password, rep.password_hash if rep else _hash_of_nothing()):
-        logins.failed(given.id, address)
+        logins.failed(account=given.id, address=address)
         return login_page(WRONG, given.id, 401)
     assert rep is not None  # a password checked out against its hash
     sign_in(rep)
