@@ -48,6 +48,15 @@ RETURNING_YOUR_CALL = (
 )
 NOTHING_TO_RETURN = "Sorry, we've already dealt with this call. Goodbye."
 SMS_CALL_US = "Thanks for your message. This number takes calls only: please call us on {number}."
+SMS_TOO_MANY_TRIES = "Too many case lookups."
+
+
+def sms_no_such_case(number: str) -> str:
+    """The answer to a case asked about that is not the sender's (or does not exist)."""
+    return (
+        "We couldn't find that case for this number. Please text from the number you gave us,"
+        f" or call us on {number}."
+    )
 
 
 def hold_position(position: int) -> str:

@@ -1,5 +1,10 @@
-"""Inbound SMS: a reply of STOP or CANCEL calls off the sender's open callback; any other text
+"""Inbound SMS: a reply of STOP or CANCEL calls off the sender's open callback; a text naming a
+case reference gets the case's status, when the sender's number is the case's; any other text
 gets a one-line pointer to call instead (the number takes calls).
+
+A case asked about from another number gets the same answer as a case that does not exist, and
+such misses are throttled as the status page's are: a text cannot find out which references
+exist, nor read someone else's case.
 
 STOP and CANCEL are also Twilio's opt-out words: Twilio confirms the opt-out itself and would
 not deliver a reply of ours, so the callback is cancelled and nothing more is said.
@@ -7,16 +12,20 @@ not deliver a reply of ours, so the callback is cancelled and nothing more is sa
 
 from __future__ import annotations
 
+import hmac
 import logging
+import re
 
 from flask import Blueprint, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
 from callflows import prompts
 from crm.phones import caller_e164
+from ivr.case_story import first_names, tell
 from ivr.degrade import answer_anyway, degrades_to
 from ivr.services_access import services
 from ivr.signing import twilio_signed
+from ivr.throttle import try_again_in
 from ivr.twiml import twiml
 from ivr.webhooks import SmsMessage, form
 from voicemail.book import CallbackRefused
@@ -24,13 +33,12 @@ from voicemail.book import CallbackRefused
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 log = logging.getLogger(__name__)
 CANCEL_WORDS = frozenset({"stop", "cancel"})
+CASE_REFERENCE = re.compile(r"\bC-?(\d{1,12})\b", re.IGNORECASE)
 
 
 def call_us() -> Response:
     """Reply once, pointing to the line; needs no Redis."""
-    reply = MessagingResponse()
-    reply.message(prompts.SMS_CALL_US.format(number=services().settings.support_number))
-    return twiml(reply)
+    return reply(prompts.SMS_CALL_US.format(number=services().settings.support_number))
 
 
 def cancel_callback(sender: str | None) -> Response:
@@ -48,14 +56,41 @@ def cancel_callback(sender: str | None) -> Response:
     return twiml(MessagingResponse())
 
 
+def reply(text: str) -> Response:
+    """One text back."""
+    answer = MessagingResponse()
+    answer.message(text)
+    return twiml(answer)
+
+
+def case_status(sender: str | None, reference: str) -> Response:
+    """The status of the case named, to the number on it; the same miss for anyone else."""
+    lookups = services().status_lookups
+    address = sender or "withheld"
+    if wait := lookups.wait_seconds(reference=reference, address=address):
+        return reply(f"{prompts.SMS_TOO_MANY_TRIES} {try_again_in(wait)}")
+    case = services().cases.get(reference)
+    stored = case.customer_phone if case else ""
+    if case is None or not hmac.compare_digest(stored.encode(), (sender or "").encode()):
+        lookups.failed(reference=reference, address=address)
+        log.info("status by text: %s not found for %s", reference, sender)
+        return reply(prompts.sms_no_such_case(services().settings.support_number))
+    timeline = services().cases.timeline(case.reference)
+    names = first_names({rep.id: rep.name for rep in services().reps.all()})
+    return reply(tell(case, timeline, names, services().flow).text())
+
+
 @bp.post("/incoming")
 @twilio_signed
 @degrades_to(call_us)
 def incoming() -> Response:
     """A text to the line's number."""
     message = form(SmsMessage)
+    sender = caller_e164(message.sender, services().settings.region)
     if message.body.strip().lower() in CANCEL_WORDS:
-        return cancel_callback(caller_e164(message.sender, services().settings.region))
+        return cancel_callback(sender)
+    if named := CASE_REFERENCE.search(message.body):
+        return case_status(sender, f"C-{int(named.group(1))}")
     return call_us()
 
 

@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 import pytest
 from flask.testing import FlaskClient
 
+from crm.models import Rep
 from ivr import create_app
 from ivr.services import Services
 from ivr.settings import Settings
@@ -86,3 +87,51 @@ def test_cancel_from_a_number_with_no_callback_changes_nothing(
     callback = services.callbacks.get(callback_id)
     assert callback is not None and callback.state is CallbackState.PENDING
     assert services.router.position(callback_id) == 1
+
+
+@pytest.fixture
+def adas_case(services: Services) -> str:
+    services.reps.save_all(
+        [Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x")]
+    )
+    return services.cases.open("+14155550100", "sam", "Router drops every evening").reference
+
+
+def texted(client: FlaskClient, sender: str, body: str) -> list[str]:
+    response = signed_post(
+        client, "/sms/incoming", call_params(**(SMS | {"Body": body, "From": sender}))
+    )
+    assert response.status_code == 200
+    return reply(response.data)
+
+
+def test_a_case_reference_texted_from_the_cases_number_gets_its_status(
+    client: FlaskClient, adas_case: str
+) -> None:
+    number = adas_case.removeprefix("C-")
+    assert texted(client, "+14155550100", f"status of c{number} please?") == [
+        f"Case {adas_case} (Router drops every evening) is open: we're working on it. Sam is"
+        " looking after it."
+    ]
+
+
+def test_a_case_asked_about_from_another_number_is_no_different_from_none(
+    client: FlaskClient, adas_case: str
+) -> None:
+    someone_elses = texted(client, "+14155550101", adas_case)
+    made_up = texted(client, "+14155550102", "C-9999")
+    assert (
+        someone_elses
+        == made_up
+        == [
+            "We couldn't find that case for this number. Please text from the number you gave us,"
+            " or call us on +14155550000."
+        ]
+    )
+
+
+def test_texts_guessing_at_a_case_are_held_off(client: FlaskClient, adas_case: str) -> None:
+    for n in range(5):
+        texted(client, f"+1415555{n + 300:04d}", adas_case)
+    (held,) = texted(client, "+14155550100", adas_case)  # even from the case's own number, now
+    assert held == "Too many case lookups. Please try again in 1 minute."
