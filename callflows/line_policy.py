@@ -63,6 +63,17 @@ class Promises(FlowModel):
         return [max(1, round(minutes * 60)) for minutes in self.retry_minutes]
 
 
+class CasePolicy(FlowModel):
+    """How the line treats a case once it is resolved: how long the customer has to say
+    whether it is sorted (silence closes it), and how soon a case they say is not sorted is
+    promised again."""
+
+    sign_off_hours: float = Field(default=72, gt=0, description="silence this long closes it")
+    reopened_promise_hours: float = Field(
+        default=24, gt=0, description="a case the customer says is not sorted is promised again"
+    )
+
+
 # The lines callers wait in, each answered by the reps of its team; managers by supervisors.
 TEAM_LINES: tuple[str, ...] = ("support", "tech", "billing")
 TierName = Literal["standard", "silver", "gold"]

@@ -59,6 +59,31 @@ def sms_no_such_case(number: str) -> str:
     )
 
 
+def sign_off_sms(reference: str, subject: str) -> str:
+    """The question a resolved case's customer is texted."""
+    return (
+        f"We've marked your case {reference} ({subject}) as resolved. Are you happy it's sorted?"
+        " Reply YES or NO."
+    )
+
+
+def signed_off_sms(reference: str) -> str:
+    """The thanks for a YES."""
+    return f"Thank you. We've closed case {reference}."
+
+
+def reopened_sms(reference: str, owner: str, by: str) -> str:
+    """The answer to a NO: reopened, with its owner, and when they will be in touch."""
+    return (
+        f"Sorry it isn't sorted. We've reopened case {reference}; {owner} will be in touch by {by}."
+    )
+
+
+def nothing_to_sign_off_sms(number: str) -> str:
+    """A YES or NO from a number with no case awaiting its answer."""
+    return f"Thanks. There's nothing waiting for your answer. If you need us, call {number}."
+
+
 def hold_position(position: int) -> str:
     """The caller's place in line."""
     return HOLD_POSITION.format(position=position)

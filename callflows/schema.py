@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BeforeValidator, Field, HttpUrl, field_validator
 
 from callflows.hours import BusinessHours, known_timezone
-from callflows.line_policy import Promises, Routing, Tiers
+from callflows.line_policy import CasePolicy, Promises, Routing, Tiers
 from callflows.model import FlowModel
 
 # Principle 1: these words reach a person in every menu, whatever the flow's own words say.
@@ -210,6 +210,7 @@ class CallFlow(FlowModel):
     tiers: Tiers = Tiers()
     promises: Promises = Promises()
     routing: Routing = Routing()
+    cases: CasePolicy = CasePolicy()
     hold_music: HttpUrl | None = Field(
         default=None, description="audio played between hold announcements; silence if unset"
     )

@@ -1,6 +1,8 @@
 """Who may change a case, and how: its owner or a supervisor closes it, resolves it, hands it
-to another rep or changes its promise; anyone on the staff adds a note. Each change goes on the
-case's timeline with who made it, in the same transaction as the change.
+to another rep or changes its promise; anyone on the staff adds a note; the customer signs off
+a resolved case (sorted: closed; not sorted: reopened with its owner, flagged, promised again
+soon), and silence for as long as the flow allows closes it. Each change goes on the case's
+timeline with who made it, in the same transaction as the change.
 
 The rules live here, below every door they are reached through (the JSON API, the CLI, the
 console), so a refusal reads the same wherever it comes from.
@@ -9,10 +11,10 @@ console), so a refusal reads the same wherever it comes from.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from crm.cases import CaseRepository
-from crm.models import Case, CaseEvent, CaseStatus, utcnow
+from crm.models import Case, CaseEvent, CaseStatus, Satisfaction, utcnow
 from crm.reps import RepRepository, UnknownRep
 
 
@@ -42,12 +44,25 @@ def _not_closed(case: Case, doing: str) -> None:
         raise NotNow(f"case {case.reference} is closed; it cannot be {doing}")
 
 
-class CaseRules:
-    """Staff's changes to cases, each checked and noted."""
+CUSTOMER = "customer"
 
-    def __init__(self, cases: CaseRepository, reps: RepRepository) -> None:
+
+@dataclass(frozen=True)
+class SignOffTimes:
+    """How long a customer has to sign off, and how soon a case they say is not sorted is
+    promised again."""
+
+    answer_within: timedelta
+    reopened_promise: timedelta
+
+
+class CaseRules:
+    """Changes to cases, each checked and noted."""
+
+    def __init__(self, cases: CaseRepository, reps: RepRepository, times: SignOffTimes) -> None:
         self._cases = cases
         self._reps = reps
+        self._times = times
 
     def close(self, reference: str, actor: Actor, reason: str = "") -> Case:
         """Close a case (open or resolved): it leaves its owner's and caller's open cases."""
@@ -67,7 +82,13 @@ class CaseRules:
             _owner_or_supervisor(case, actor, "resolve")
             if case.status is not CaseStatus.OPEN:
                 raise NotNow(f"case {case.reference} is {case.status.value}, not open")
-            resolved = case.model_copy(update={"status": CaseStatus.RESOLVED})
+            resolved = case.model_copy(
+                update={
+                    "status": CaseStatus.RESOLVED,
+                    "sign_off_by": utcnow() + self._times.answer_within,
+                    "flagged": False,
+                }
+            )
             return resolved, CaseEvent(kind="resolved", by=actor.id, text=summary)
 
         return self._cases.change(reference, apply)[0]
@@ -107,3 +128,49 @@ class CaseRules:
             return case, CaseEvent(kind="note", by=actor.id, text=text)
 
         return self._cases.change(reference, apply)[1]
+
+    def signed_off(self, reference: str, phone: str, sorted_out: bool) -> Case:
+        """The customer at `phone` says whether their resolved case is sorted: yes closes it;
+        no reopens it with its owner, flagged, promised again soon."""
+
+        def apply(case: Case) -> tuple[Case, CaseEvent]:
+            if case.customer_phone != phone:
+                raise NotAllowed(f"case {case.reference} is not {phone}'s")
+            if case.status is not CaseStatus.RESOLVED:
+                raise NotNow(f"case {case.reference} is {case.status.value}, not awaiting sign-off")
+            if sorted_out:
+                closed = case.model_copy(
+                    update={"status": CaseStatus.CLOSED, "satisfaction": Satisfaction.HAPPY}
+                )
+                return closed, CaseEvent(kind="closed", by=CUSTOMER, text="sorted, they said")
+            reopened = case.model_copy(
+                update={
+                    "status": CaseStatus.OPEN,
+                    "satisfaction": Satisfaction.NOT_HAPPY,
+                    "flagged": True,
+                    "promised_by": utcnow() + self._times.reopened_promise,
+                    "sign_off_by": None,
+                }
+            )
+            return reopened, CaseEvent(kind="reopened", by=CUSTOMER, text="not sorted, they said")
+
+        return self._cases.change(reference, apply)[0]
+
+    def close_unanswered(self) -> list[str]:
+        """Close the resolved cases whose customer said nothing in time: resolved, no reply."""
+        closed = []
+        for reference in self._cases.sign_offs_due(utcnow().timestamp()):
+
+            def apply(case: Case) -> tuple[Case, CaseEvent]:
+                if case.status is not CaseStatus.RESOLVED:  # answered meanwhile
+                    raise NotNow(f"case {case.reference} is {case.status.value}")
+                silent = case.model_copy(
+                    update={"status": CaseStatus.CLOSED, "satisfaction": Satisfaction.NO_REPLY}
+                )
+                return silent, CaseEvent(kind="closed", text="resolved, no reply")
+
+            try:
+                closed.append(self._cases.change(reference, apply)[0].reference)
+            except NotNow:
+                continue
+        return closed

@@ -154,6 +154,18 @@ class CaseRepository:
         raws = self._redis.mget([self._keys.case(ref) for ref in references])
         return CasePage([Case.from_stored(raw) for raw in raws if raw], int(total))
 
+    def awaiting_sign_off_from(self, phone: str) -> str | None:
+        """The case `phone` was last asked to sign off, if one still awaits their answer."""
+        newest = self._redis.zrevrange(self._keys.sign_offs_of(phone), 0, 0)
+        return str(newest[0]) if newest else None
+
+    def sign_offs_due(self, now: float, limit: int = 1000) -> list[str]:
+        """Resolved cases whose customer has said nothing for as long as the flow allows."""
+        return cast(
+            list[str],
+            self._redis.zrangebyscore(self._keys.cases_awaiting_sign_off, "-inf", now, 0, limit),
+        )
+
     def save(self, case: Case) -> None:
         """Store a changed case and move it between the open-case indexes, atomically.
 
@@ -185,6 +197,15 @@ class CaseRepository:
         if case.status is CaseStatus.OPEN:
             pipe.sadd(self._keys.open_cases_of_caller(case.customer_phone), reference)
             pipe.sadd(self._keys.open_cases_of_owner(case.owner), reference)
+        if previous is not None and previous.status is CaseStatus.RESOLVED:
+            pipe.zrem(self._keys.cases_awaiting_sign_off, reference)
+            pipe.zrem(self._keys.sign_offs_of(previous.customer_phone), reference)
+        if case.status is CaseStatus.RESOLVED and case.sign_off_by is not None:
+            pipe.zadd(self._keys.cases_awaiting_sign_off, {reference: case.sign_off_by.timestamp()})
+            pipe.zadd(
+                self._keys.sign_offs_of(case.customer_phone),
+                {reference: case.updated_at.timestamp()},
+            )
         created = {reference: case.created_at.timestamp()}
         pipe.zadd(self._keys.cases_all, created)
         pipe.zadd(self._keys.cases_of_owner(case.owner), created)

@@ -134,6 +134,16 @@ class Keys:
         """Sorted set: the cases of one category (any case), by when they were opened."""
         return f"{self.prefix}cases:category:{category.casefold()}"
 
+    @property
+    def cases_awaiting_sign_off(self) -> str:
+        """Sorted set: resolved cases whose customer has not said whether they are sorted, by
+        when silence closes them."""
+        return f"{self.prefix}cases:sign-off"
+
+    def sign_offs_of(self, phone: str) -> str:
+        """Sorted set: the resolved cases awaiting `phone`'s answer, by when it was asked."""
+        return f"{self.prefix}cases:sign-off:phone:{phone}"
+
     def cases_filtered(self, indexes: str) -> str:
         """Sorted set, short-lived: the intersection of the named case indexes, for paging."""
         return f"{self.prefix}cases:filtered:{indexes}"

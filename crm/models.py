@@ -181,6 +181,14 @@ class CaseStatus(StrEnum):
     CLOSED = "closed"
 
 
+class Satisfaction(StrEnum):
+    """What the customer said when asked whether their resolved case is sorted."""
+
+    HAPPY = "happy"
+    NOT_HAPPY = "not-happy"
+    NO_REPLY = "no-reply"
+
+
 class CaseEvent(Record):
     """One line of a case's timeline."""
 
@@ -207,6 +215,11 @@ class Case(Record):
     updated_at: datetime = Field(default_factory=utcnow)
     promised_by: datetime | None = None
     time_spent_seconds: int = Field(default=0, ge=0)
+    # Resolved: the customer is asked whether it is sorted, and silence until then closes it.
+    sign_off_by: datetime | None = None
+    satisfaction: Satisfaction | None = None
+    # Reopened because the customer said it was not sorted: its owner should look first.
+    flagged: bool = False
 
 
 class CallRecord(Record):

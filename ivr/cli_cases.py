@@ -13,6 +13,7 @@ from crm.case_rules import Actor
 from crm.models import Role
 from crm.phones import to_e164
 from crm.reps import UnknownRep
+from ivr import jobs
 from ivr.cli_context import services_for_command
 from ivr.services import Services
 
@@ -60,10 +61,11 @@ def close_case(reference: str, acting: str, reason: str) -> None:
 @AS_REP
 @click.option("--summary", default="", help="what fixed it, for the timeline")
 def resolve_case(reference: str, acting: str, summary: str) -> None:
-    """Mark a case resolved (its owner or a supervisor)."""
+    """Mark a case resolved (its owner or a supervisor); the customer is asked to sign it off."""
     services = services_for_command()
     case = services.case_rules.resolve(reference, actor(services, acting), summary)
-    click.echo(f"{case.reference} is resolved")
+    jobs.queue_sign_off(services, case.reference)
+    click.echo(f"{case.reference} is resolved; the customer is asked to sign it off")
 
 
 @cases.command(name="reassign")

@@ -17,7 +17,7 @@ from rq import Retry
 
 from callflows import prompts
 from callflows.promises import spoken_time
-from crm.models import utcnow
+from crm.models import CaseStatus, utcnow
 from crm.phones import takes_texts
 from ivr import callback_calls
 from ivr.services import Services
@@ -109,8 +109,9 @@ def queue_failure_text(services: Services, callback_id: str) -> None:
 
 
 def sweep() -> None:
-    """Put every due callback in line, move those near their promise to the front, and settle
-    attempts Twilio no longer knows of."""
+    """Put every due callback in line, move those near their promise to the front, settle
+    attempts Twilio no longer knows of, and close resolved cases whose customer said nothing
+    in time."""
     services = _services()
     callback_calls.defend_promises(_the_app())
     callback_calls.join_line(
@@ -118,6 +119,29 @@ def sweep() -> None:
     )
     for callback_id in services.callbacks.stuck():
         callback_calls.settle_stuck(_the_app(), callback_id)
+    services.case_rules.close_unanswered()
+
+
+def ask_sign_off(reference: str) -> None:
+    """Ask the customer of a resolved case whether it is sorted, by text."""
+    services = _services()
+    case = services.cases.get(reference)
+    if (
+        case is None
+        or case.status is not CaseStatus.RESOLVED
+        or not takes_texts(case.customer_phone)
+    ):
+        return
+    services.twilio.messages.create(
+        to=case.customer_phone,
+        from_=services.settings.support_number,
+        body=prompts.sign_off_sms(case.reference, case.subject),
+    )
+
+
+def queue_sign_off(services: Services, reference: str) -> None:
+    """Ask for the sign-off from the worker (an API request does not wait on Twilio's REST)."""
+    services.jobs.enqueue(ask_sign_off, reference, retry=TEXT_RETRY)
 
 
 def queue_acknowledgement(services: Services, callback_id: str, merged: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from redis import Redis
@@ -14,7 +15,7 @@ from twilio.rest import Client
 
 from callflows import CallFlow, default_flow_path, load_flow
 from crm.calls import CallLog
-from crm.case_rules import CaseRules
+from crm.case_rules import CaseRules, SignOffTimes
 from crm.cases import CaseRepository
 from crm.customers import CustomerRepository
 from crm.directory import Directory
@@ -101,7 +102,14 @@ class Services:
             customers=CustomerRepository(redis, keys),
             reps=reps,
             cases=cases,
-            case_rules=CaseRules(cases, reps),
+            case_rules=CaseRules(
+                cases,
+                reps,
+                SignOffTimes(
+                    answer_within=timedelta(hours=flow.cases.sign_off_hours),
+                    reopened_promise=timedelta(hours=flow.cases.reopened_promise_hours),
+                ),
+            ),
             calls=CallLog(redis, keys),
             directory=Directory(redis, keys, thresholds),
             flow=flow,

@@ -1,6 +1,7 @@
-"""Inbound SMS: a reply of STOP or CANCEL calls off the sender's open callback; a text naming a
-case reference gets the case's status, when the sender's number is the case's; any other text
-gets a one-line pointer to call instead (the number takes calls).
+"""Inbound SMS: a reply of STOP or CANCEL calls off the sender's open callback; YES or NO signs
+off the sender's resolved case (sorted: closed; not sorted: reopened with its owner); a text
+naming a case reference gets the case's status, when the sender's number is the case's; any
+other text gets a one-line pointer to call instead (the number takes calls).
 
 A case asked about from another number gets the same answer as a case that does not exist, and
 such misses are throttled as the status page's are: a text cannot find out which references
@@ -20,6 +21,10 @@ from flask import Blueprint, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
 from callflows import prompts
+from callflows.promises import spoken_time
+from callflows.render import first_name
+from crm.case_rules import NotAllowed, NotNow
+from crm.models import utcnow
 from crm.phones import caller_e164
 from ivr.case_story import first_names, tell
 from ivr.degrade import answer_anyway, degrades_to
@@ -33,6 +38,8 @@ from voicemail.book import CallbackRefused
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 log = logging.getLogger(__name__)
 CANCEL_WORDS = frozenset({"stop", "cancel"})
+YES_WORDS = frozenset({"yes", "y", "yes.", "yes!", "sorted"})
+NO_WORDS = frozenset({"no", "n", "no.", "not sorted"})
 CASE_REFERENCE = re.compile(r"\bC-?(\d{1,12})\b", re.IGNORECASE)
 
 
@@ -80,6 +87,28 @@ def case_status(sender: str | None, reference: str) -> Response:
     return reply(tell(case, timeline, names, services().flow).text())
 
 
+def sign_off(sender: str | None, sorted_out: bool) -> Response:
+    """The sender's answer to the sign-off question of their resolved case."""
+    reference = services().cases.awaiting_sign_off_from(sender) if sender else None
+    number = services().settings.support_number
+    if reference is None:
+        log.info("sign-off by text from %s: no case awaits it", sender)
+        return reply(prompts.nothing_to_sign_off_sms(number))
+    assert sender is not None  # only a known number has a case awaiting its answer
+    try:
+        case = services().case_rules.signed_off(reference, sender, sorted_out)
+    except (NotAllowed, NotNow) as exc:  # answered or closed a moment ago
+        log.info("sign-off by text: %s", exc)
+        return reply(prompts.nothing_to_sign_off_sms(number))
+    if sorted_out:
+        return reply(prompts.signed_off_sms(case.reference))
+    owner = services().reps.get(case.owner)
+    promised = spoken_time(case.promised_by or utcnow(), utcnow(), services().flow)
+    return reply(
+        prompts.reopened_sms(case.reference, first_name(owner.name if owner else ""), promised)
+    )
+
+
 @bp.post("/incoming")
 @twilio_signed
 @degrades_to(call_us)
@@ -87,8 +116,11 @@ def incoming() -> Response:
     """A text to the line's number."""
     message = form(SmsMessage)
     sender = caller_e164(message.sender, services().settings.region)
-    if message.body.strip().lower() in CANCEL_WORDS:
+    words = message.body.strip().lower()
+    if words in CANCEL_WORDS:
         return cancel_callback(sender)
+    if words in YES_WORDS or words in NO_WORDS:
+        return sign_off(sender, words in YES_WORDS)
     if named := CASE_REFERENCE.search(message.body):
         return case_status(sender, f"C-{int(named.group(1))}")
     return call_us()

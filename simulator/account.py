@@ -22,6 +22,8 @@ class LineConfig:
     number: str
     voice_url: str
     status_callback_url: str | None = None
+    # The number's messaging webhook: where texts to the line are posted.
+    sms_url: str | None = None
     # Seconds of simulated time per real second: 0 runs pauses and rings instantly (tests).
     time_scale: float = 0.0
     # Shortest real time between two rounds of hold music, so a held call never spins.

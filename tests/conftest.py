@@ -140,6 +140,7 @@ def running_line(settings: Settings) -> Iterator[Line]:
         auth_token=settings.twilio_auth_token,
         number=settings.support_number,
         voice_url=f"{app_url}/voice/incoming",
+        sms_url=f"{app_url}/sms/incoming",
         status_callback_url=f"{app_url}/voice/status",
         idle_timeout_seconds=15,
     )

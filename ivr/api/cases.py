@@ -20,6 +20,7 @@ from crm.cases import CaseFilter, UnknownCase
 from crm.models import Case, CaseEvent, CaseStatus, explain
 from crm.phones import InvalidPhoneNumber, to_e164
 from crm.reps import UnknownRep
+from ivr import jobs
 from ivr.api import bp
 from ivr.api.auth import BadInput, asking, body, error
 from ivr.services_access import services
@@ -189,9 +190,13 @@ def close_case(reference: str) -> Response:
 
 @bp.post("/cases/<reference>/resolve")
 def resolve_case(reference: str) -> Response:
-    """Mark a case resolved: its owner or a supervisor."""
+    """Mark a case resolved (its owner or a supervisor): the customer is asked whether it is
+    sorted."""
     summary = body(Resolution).summary
-    return changed(lambda: services().case_rules.resolve(reference, actor(), summary))
+    answer = changed(lambda: services().case_rules.resolve(reference, actor(), summary))
+    if answer.status_code == 200:
+        jobs.queue_sign_off(services(), reference)
+    return answer
 
 
 @bp.post("/cases/<reference>/reassign")

@@ -1,0 +1,101 @@
+"""Sign-off, as the customer lives it, through the simulator over real HTTP: a rep resolves the
+case, the customer is texted "are you happy it's sorted?"; YES closes it, NO reopens it with
+its owner, flagged and promised again soon; silence for as long as the flow allows closes it
+as resolved with no reply. The answer is kept as satisfaction."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from crm.models import Case, CaseStatus, Rep, Satisfaction
+from ivr import jobs
+from ivr.settings import Settings
+from simulator.texts import text_line
+from tests.conftest import Line, running_line
+
+ADA = "+14155550100"
+# A customer has two seconds to answer; one who says it is not sorted is promised within a day.
+CASES = "cases: {sign_off_hours: 0.00056, reopened_promise_hours: 24}\n"
+
+
+@pytest.fixture
+def desk(settings: Settings, tmp_path: Path) -> Iterator[Line]:
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(Path("callflows/default.yaml").read_text() + CASES)
+    with running_line(settings.model_copy(update={"ivr_callflow": flow})) as line:
+        line.services.reps.save_all(
+            [Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x")]
+        )
+        yield line
+
+
+def resolved_case(desk: Line) -> str:
+    """Sam's case for Ada, resolved through the API; the worker texts the question."""
+    reference = desk.services.cases.open(ADA, "sam", "Router drops every evening").reference
+    token = desk.services.settings.ivr_api_token
+    answer = requests.post(
+        f"{desk.url}/api/cases/{reference}/resolve",
+        json={"summary": "New firmware"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    desk.run_jobs()
+    (question,) = [m.body for m in desk.sim.switch.messages if m.to == ADA]
+    assert question == (
+        f"We've marked your case {reference} (Router drops every evening) as resolved. Are you"
+        " happy it's sorted? Reply YES or NO."
+    )
+    return reference
+
+
+def case_of(desk: Line, reference: str) -> Case:
+    case = desk.services.cases.get(reference)
+    assert case is not None
+    return case
+
+
+def test_yes_closes_the_case_and_says_thank_you(desk: Line) -> None:
+    reference = resolved_case(desk)
+    (thanks,) = text_line(desk.sim.switch, ADA, "Yes")
+    assert thanks.body == f"Thank you. We've closed case {reference}."
+    case = case_of(desk, reference)
+    assert (case.status, case.satisfaction) == (CaseStatus.CLOSED, Satisfaction.HAPPY)
+    last = desk.services.cases.timeline(reference)[-1]
+    assert (last.kind, last.by) == ("closed", "customer")
+    (again,) = text_line(desk.sim.switch, ADA, "yes")  # nothing awaits an answer now
+    assert again.body.startswith("Thanks. There's nothing waiting for your answer.")
+
+
+def test_no_reopens_it_with_its_owner_flagged_and_promised_again(desk: Line) -> None:
+    reference = resolved_case(desk)
+    (sorry,) = text_line(desk.sim.switch, ADA, "NO")
+    assert sorry.body.startswith(
+        f"Sorry it isn't sorted. We've reopened case {reference}; Sam will be in touch by tomorrow"
+    )
+    case = case_of(desk, reference)
+    assert (case.status, case.owner, case.flagged, case.satisfaction) == (
+        CaseStatus.OPEN,
+        "sam",
+        True,
+        Satisfaction.NOT_HAPPY,
+    )
+    assert [c.reference for c in desk.services.cases.open_for_owner("sam")] == [reference]
+    assert desk.services.cases.awaiting_sign_off_from(ADA) is None
+
+
+def test_silence_closes_it_as_resolved_with_no_reply(desk: Line) -> None:
+    reference = resolved_case(desk)
+    time.sleep(2.1)  # the flow's time to answer
+    jobs.sweep()  # as the worker's sweeper does every few seconds
+    case = case_of(desk, reference)
+    assert (case.status, case.satisfaction) == (CaseStatus.CLOSED, Satisfaction.NO_REPLY)
+    assert desk.services.cases.timeline(reference)[-1].text == "resolved, no reply"
+    (late,) = text_line(desk.sim.switch, ADA, "no")
+    assert late.body.startswith("Thanks. There's nothing waiting for your answer.")
+    assert case_of(desk, reference).status is CaseStatus.CLOSED
