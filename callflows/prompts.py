@@ -67,6 +67,23 @@ def sign_off_sms(reference: str, subject: str) -> str:
     )
 
 
+def sign_off_question(reference: str, subject: str) -> str:
+    """The question of the sign-off call, for a number that cannot take texts."""
+    return (
+        f"Hello, this is a call about your case {reference}, {subject}. We've marked it"
+        " resolved. If it's sorted, press 1. If it isn't, press 2."
+    )
+
+
+SIGNED_OFF = "Thank you. We've closed your case. Goodbye."
+SIGN_OFF_LATER = "Sorry, we can't take your answer just now. We'll be in touch. Goodbye."
+
+
+def reopened_said(owner: str, by: str) -> str:
+    """The answer to a 2 on the sign-off call."""
+    return f"Sorry it isn't sorted. We've reopened your case; {owner} will be in touch by {by}."
+
+
 def signed_off_sms(reference: str) -> str:
     """The thanks for a YES."""
     return f"Thank you. We've closed case {reference}."

@@ -179,13 +179,19 @@ def dial(
 def whisper(
     flow: CallFlow, about: Sequence[str], accept_url: str, accept: str = prompts.ACCEPT
 ) -> VoiceResponse:
-    """What the answering rep hears before the caller is connected: who, why, press 1."""
+    """What the answering rep hears before the caller is connected: who, why, press 1. No
+    answer is not accepted: the caller goes to the next person."""
+    return question(flow, [*about, accept], accept_url)
+
+
+def question(flow: CallFlow, sentences: Sequence[str], action_url: str) -> VoiceResponse:
+    """A one-key question; the key goes to `action_url`, and no answer hangs up."""
     speaker = Speaker(flow)
     document = VoiceResponse()
-    gather = Gather(input="dtmf", num_digits=1, timeout=GATHER_SECONDS, action=accept_url)
-    speaker.say(gather, *about, accept)
+    gather = Gather(input="dtmf", num_digits=1, timeout=GATHER_SECONDS, action=action_url)
+    speaker.say(gather, *sentences)
     document.append(gather)
-    document.hangup()  # no answer: not accepted, the caller goes to the next person
+    document.hangup()
     return document
 
 

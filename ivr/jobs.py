@@ -17,9 +17,11 @@ from rq import Retry
 
 from callflows import prompts
 from callflows.promises import spoken_time
+from callflows.render import CUSTOMER_RING_SECONDS
 from crm.models import CaseStatus, utcnow
 from crm.phones import takes_texts
 from ivr import callback_calls
+from ivr.links import link
 from ivr.services import Services
 from ivr.services_access import EXTENSION
 from ivr.settings import Settings
@@ -123,19 +125,25 @@ def sweep() -> None:
 
 
 def ask_sign_off(reference: str) -> None:
-    """Ask the customer of a resolved case whether it is sorted, by text."""
+    """Ask the customer of a resolved case whether it is sorted: by text, or by a call with a
+    one-key question to a number that cannot take texts."""
     services = _services()
     case = services.cases.get(reference)
-    if (
-        case is None
-        or case.status is not CaseStatus.RESOLVED
-        or not takes_texts(case.customer_phone)
-    ):
+    if case is None or case.status is not CaseStatus.RESOLVED:
         return
-    services.twilio.messages.create(
+    support = services.settings.support_number
+    if takes_texts(case.customer_phone):
+        body = prompts.sign_off_sms(case.reference, case.subject)
+        services.twilio.messages.create(to=case.customer_phone, from_=support, body=body)
+        return
+    with _the_app().app_context():
+        question = link("voice.sign_off", case=case.reference)
+    services.twilio.calls.create(
         to=case.customer_phone,
-        from_=services.settings.support_number,
-        body=prompts.sign_off_sms(case.reference, case.subject),
+        from_=support,
+        url=question,
+        method="POST",
+        timeout=CUSTOMER_RING_SECONDS,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Literal, TypeVar
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm.models import CaseReference
 from crm.phones import caller_e164
 from ivr.errors import parsed
 
@@ -180,6 +181,12 @@ class CallbackStep(Webhook):
     attempt: str = Field(min_length=2, max_length=64)
     rep: str = Field(min_length=1, max_length=64)
     line: Literal["support", "tech", "billing", "managers"]
+
+
+class SignOffStep(Webhook):
+    """Which resolved case a sign-off call asks about (our own link's query)."""
+
+    case: CaseReference
 
 
 class Escalation(Webhook):

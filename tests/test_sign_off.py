@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from crm.case_rules import Actor
 from crm.models import Case, CaseStatus, Rep, Satisfaction
 from ivr import jobs
 from ivr.settings import Settings
@@ -99,3 +100,24 @@ def test_silence_closes_it_as_resolved_with_no_reply(desk: Line) -> None:
     (late,) = text_line(desk.sim.switch, ADA, "no")
     assert late.body.startswith("Thanks. There's nothing waiting for your answer.")
     assert case_of(desk, reference).status is CaseStatus.CLOSED
+
+
+def test_a_number_that_cannot_take_texts_is_asked_by_a_call_with_one_key(desk: Line) -> None:
+    landline = "+442079460018"
+    desk.sim.add_person(landline, name="grace", presses="2")
+    reference = desk.services.cases.open(landline, "sam", "Bill charged twice").reference
+    desk.services.case_rules.resolve(reference, Actor(id="sam", supervisor=False))
+    jobs.queue_sign_off(desk.services, reference)
+    desk.run_jobs()
+    assert [m for m in desk.sim.switch.messages if m.to == landline] == []
+    call = desk.sim.switch.legs_to("grace")[0]
+    assert call.from_ == desk.services.settings.support_number
+    call.expect_say("If it's sorted, press 1. If it isn't, press 2.")
+    call.expect_say("Sorry it isn't sorted. We've reopened your case; Sam will be in touch by")
+    call.expect_ended()
+    case = case_of(desk, reference)
+    assert (case.status, case.flagged, case.satisfaction) == (
+        CaseStatus.OPEN,
+        True,
+        Satisfaction.NOT_HAPPY,
+    )

@@ -28,6 +28,8 @@ QUERIES = {
     "voice.callback_customer_result": CALLBACK_STEP,
     "voice.callback_rep_ended": CALLBACK_STEP,
     "voice.callback_customer": CALLBACK_STEP,
+    "voice.sign_off": "?case=C-1001",
+    "voice.sign_off_answer": "?case=C-1001",
     "voice.callback_customer_ended": CALLBACK_STEP,
 }
 # The parameters Twilio sends to each, beyond those of every voice webhook.
@@ -49,6 +51,7 @@ FORMS = {
     "voice.callback_customer_result": {"DialCallStatus": "completed", "DialBridged": "true"},
     "voice.callback_rep_ended": {"CallStatus": "completed"},
     "voice.callback_customer_ended": {"CallStatus": "busy"},
+    "voice.sign_off_answer": {"Digits": "1"},
     "voice.transcription": {"TranscriptionStatus": "completed", "TranscriptionText": "hi"},
     "voice.status": {"CallStatus": "completed", "CallDuration": "30"},
     "sms.incoming": {"MessageSid": "SM1", "Body": "hello"},

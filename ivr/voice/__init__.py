@@ -23,6 +23,7 @@ from ivr.voice import (  # noqa: E402
     managers,
     queueing,
     reports,
+    sign_off,
     voicemail,
 )
 from ivr.voice.answers import to_a_person_now  # noqa: E402
@@ -40,5 +41,6 @@ __all__ = [
     "managers",
     "queueing",
     "reports",
+    "sign_off",
     "voicemail",
 ]
