@@ -91,6 +91,16 @@ class CallLog:
                 pipe.expire(self._keys.call_details(call_sid), CALL_RECORD_TTL_SECONDS)
             pipe.execute()
 
+    def keep_once(self, call_sid: str, name: str, value: str) -> bool:
+        """Keep a detail of the call unless it is kept already (a retried webhook, a second
+        process): True for the one that kept it."""
+        key = self._keys.call_details(call_sid)
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hsetnx(key, name, value)
+            pipe.expire(key, CALL_RECORD_TTL_SECONDS)
+            kept, _ = pipe.execute()
+        return bool(kept)
+
     def details(self, call_sid: str) -> dict[str, str]:
         """What the caller chose or typed so far, and what the call produced (recording, ...)."""
         return cast(dict[str, str], self._redis.hgetall(self._keys.call_details(call_sid)))

@@ -26,6 +26,16 @@ class Actor:
     supervisor: bool
 
 
+@dataclass(frozen=True)
+class CaseDetails:
+    """What a rep may say about a case; None leaves a detail as it is."""
+
+    subject: str | None = None
+    category: str | None = None
+    recurring: bool | None = None
+    problem: str | None = None
+
+
 class NotAllowed(PermissionError):
     """The actor may not make this change (the message says who may)."""
 
@@ -70,7 +80,7 @@ class CaseRules:
         def apply(case: Case) -> tuple[Case, CaseEvent]:
             _owner_or_supervisor(case, actor, "close")
             _not_closed(case, "closed again")
-            closed = case.model_copy(update={"status": CaseStatus.CLOSED})
+            closed = case.model_copy(update={"status": CaseStatus.CLOSED, "closed_at": utcnow()})
             return closed, CaseEvent(kind="closed", by=actor.id, text=reason)
 
         return self._cases.change(reference, apply)[0]
@@ -121,6 +131,32 @@ class CaseRules:
 
         return self._cases.change(reference, apply)[0]
 
+    def describe(self, reference: str, actor: Actor, details: CaseDetails) -> Case:
+        """Set what the case is about, as the rep now knows it: subject, category, whether it
+        recurs and which known problem it is."""
+
+        def apply(case: Case) -> tuple[Case, CaseEvent]:
+            _owner_or_supervisor(case, actor, "describe")
+            given = {k: v for k, v in details.__dict__.items() if v is not None}
+            if not given:
+                raise NotNow("say what to change: subject, category, recurring or problem")
+            described = Case.model_validate({**case.model_dump(), **given})
+            said = ", ".join(f"{name} {value}" for name, value in given.items())
+            return described, CaseEvent(kind="described", by=actor.id, text=said)
+
+        return self._cases.change(reference, apply)[0]
+
+    def talked(self, reference: str, rep_id: str, seconds: int) -> Case:
+        """A conversation about the case ended: its time is the case's time spent."""
+
+        def apply(case: Case) -> tuple[Case, CaseEvent]:
+            spent = case.model_copy(
+                update={"time_spent_seconds": case.time_spent_seconds + max(0, seconds)}
+            )
+            return spent, CaseEvent(kind="talked", by=rep_id, text=str(max(0, seconds)))
+
+        return self._cases.change(reference, apply)[0]
+
     def note(self, reference: str, actor: Actor, text: str) -> CaseEvent:
         """Add a note to a case's timeline (anyone on the staff may)."""
 
@@ -140,7 +176,11 @@ class CaseRules:
                 raise NotNow(f"case {case.reference} is {case.status.value}, not awaiting sign-off")
             if sorted_out:
                 closed = case.model_copy(
-                    update={"status": CaseStatus.CLOSED, "satisfaction": Satisfaction.HAPPY}
+                    update={
+                        "status": CaseStatus.CLOSED,
+                        "satisfaction": Satisfaction.HAPPY,
+                        "closed_at": utcnow(),
+                    }
                 )
                 return closed, CaseEvent(kind="closed", by=CUSTOMER, text="sorted, they said")
             reopened = case.model_copy(
@@ -165,7 +205,11 @@ class CaseRules:
                 if case.status is not CaseStatus.RESOLVED:  # answered meanwhile
                     raise NotNow(f"case {case.reference} is {case.status.value}")
                 silent = case.model_copy(
-                    update={"status": CaseStatus.CLOSED, "satisfaction": Satisfaction.NO_REPLY}
+                    update={
+                        "status": CaseStatus.CLOSED,
+                        "satisfaction": Satisfaction.NO_REPLY,
+                        "closed_at": utcnow(),
+                    }
                 )
                 return silent, CaseEvent(kind="closed", text="resolved, no reply")
 

@@ -220,6 +220,11 @@ class Case(Record):
     satisfaction: Satisfaction | None = None
     # Reopened because the customer said it was not sorted: its owner should look first.
     flagged: bool = False
+    # Whether it is a problem that keeps coming back (None: nobody said yet), and which known
+    # problem it is, so product owners see what recurs.
+    recurring: bool | None = None
+    problem: Text | None = Field(default=None, min_length=1, max_length=100)
+    closed_at: datetime | None = None
 
 
 class CallRecord(Record):

@@ -54,6 +54,9 @@ def _what(event: CaseEvent, names: dict[str, str], flow: CallFlow, now: datetime
     if event.kind == "reassigned":
         new_owner = event.text.rpartition(" to ")[2]
         return f"Now looked after by {names.get(new_owner, new_owner)}"
+    if event.kind == "talked":
+        minutes = max(1, round(int(event.text or 0) / 60))
+        return f"You spoke with {names.get(event.by or '', 'us')} ({minutes} min)"
     if event.kind == "promised":
         return f"Promised an answer by {spoken_time(datetime.fromisoformat(event.text), now, flow)}"
     return {

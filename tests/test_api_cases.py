@@ -224,3 +224,28 @@ def test_bad_input_opens_nothing(app: Flask, staffed: Services) -> None:
         {"error": "sam may open cases only for themselves"},
     )
     assert staffed.cases.open_for_caller(ADA) == []
+
+
+def test_the_owner_says_what_the_case_is_about_and_whether_it_recurs(
+    app: Flask, staffed: Services
+) -> None:
+    reference = sams_case(app)
+    details = {"subject": "Router reboots at 9 pm", "category": "line", "recurring": True}
+    assert Desk(app, "kim").post(f"/cases/{reference}/details", **details)[0] == 403
+    status, case = Desk(app, "sam").post(
+        f"/cases/{reference}/details", **details, problem="Firmware 2.1 watchdog"
+    )
+    assert status == 200
+    assert (case["subject"], case["category"], case["recurring"], case["problem"]) == (
+        "Router reboots at 9 pm",
+        "line",
+        True,
+        "Firmware 2.1 watchdog",
+    )
+    last = staffed.cases.timeline(reference)[-1]
+    assert (last.kind, last.by) == ("described", "sam")
+    assert [c["reference"] for c in Desk(app, "sam").get("/cases?category=line")[1]["cases"]] == [
+        reference
+    ]
+    assert Desk(app, "sam").post(f"/cases/{reference}/details")[0] == 400
+    assert Desk(app, "sam").post(f"/cases/{reference}/details", subject="bad\x07")[0] == 400

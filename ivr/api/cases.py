@@ -15,7 +15,7 @@ from typing import TypeVar
 from flask import Response, jsonify, request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from crm.case_rules import Actor, NotAllowed, NotNow
+from crm.case_rules import Actor, CaseDetails, NotAllowed, NotNow
 from crm.cases import CaseFilter, UnknownCase
 from crm.models import Case, CaseEvent, CaseStatus, explain
 from crm.phones import InvalidPhoneNumber, to_e164
@@ -64,6 +64,15 @@ class PromiseChange(Strict):
     by: AwareDatetime
 
 
+class Description(Strict):
+    """`{"subject": ..., "category": ..., "recurring": true, "problem": ...}`, any of them."""
+
+    subject: str | None = Field(default=None, min_length=1, max_length=500)
+    category: str | None = Field(default=None, min_length=1, max_length=64)
+    recurring: bool | None = None
+    problem: str | None = Field(default=None, min_length=1, max_length=100)
+
+
 class CaseQuery(Strict):
     """`?owner=&status=&category=&page=&per_page=`."""
 
@@ -87,6 +96,10 @@ def case_json(case: Case, timeline: list[CaseEvent] | None = None) -> dict[str, 
         "updated_at": case.updated_at.isoformat(),
         "promised_by": case.promised_by.isoformat() if case.promised_by else None,
         "time_spent_seconds": case.time_spent_seconds,
+        "satisfaction": case.satisfaction.value if case.satisfaction else None,
+        "flagged": case.flagged,
+        "recurring": case.recurring,
+        "problem": case.problem,
     }
     if timeline is not None:
         shown["timeline"] = [
@@ -111,6 +124,8 @@ def ruled(change: Callable[[], T]) -> T | Response:
         return error(403, str(exc))
     except NotNow as exc:
         return error(409, str(exc))
+    except ValidationError as exc:
+        return error(400, explain(exc))
 
 
 def changed(change: Callable[[], Case]) -> Response:
@@ -204,6 +219,16 @@ def reassign_case(reference: str) -> Response:
     """Hand a case to another rep: its owner or a supervisor."""
     to = body(Reassignment).to
     return changed(lambda: services().case_rules.reassign(reference, to, actor()))
+
+
+@bp.post("/cases/<reference>/details")
+def describe_case(reference: str) -> Response:
+    """Say what the case is about (subject, category, recurring or one-off, the known problem
+    it is): its owner or a supervisor."""
+    details = CaseDetails(**body(Description).model_dump())
+    if details == CaseDetails():
+        return error(400, "say what to change: subject, category, recurring or problem")
+    return changed(lambda: services().case_rules.describe(reference, actor(), details))
 
 
 @bp.post("/cases/<reference>/promise")

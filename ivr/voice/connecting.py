@@ -13,6 +13,7 @@ from callflows import prompts, render
 from crm import call_steps
 from crm.calls import ANSWERED_BY
 from crm.models import Rep
+from ivr.call_cases import case_of_taken_call
 from ivr.degrade import degrades_to
 from ivr.links import link
 from ivr.services_access import services
@@ -128,7 +129,8 @@ def answer_unrecorded() -> Response:
 @twilio_signed
 @degrades_to(answer_unrecorded)
 def whisper_answer() -> Response:
-    """The rep pressed a key after the whisper: 1 takes the call, and that is kept with it."""
+    """The rep pressed a key after the whisper: 1 takes the call, and that is kept with it; the
+    call then belongs to the caller's open case, or to a new one the rep owns."""
     step = query(RingStep)
     digits = form(MenuAnswer).digits
     accepted = digits == "1"
@@ -139,6 +141,7 @@ def whisper_answer() -> Response:
     )
     if accepted:
         services().router.accepted(step.call, step.rep)
+        case_of_taken_call(services(), step.call, step.rep, step.line)
     return twiml(render.accepted(digits))
 
 
@@ -160,8 +163,8 @@ def ring_result() -> Response:
     step = query(RingStep)
     result = form(DialResult)
     router = services().router
-    accepted_by = services().calls.details(call.call_sid).get(ACCEPTED_BY)
-    conversation = talked(result.bridged, accepted_by, step.rep)
+    details = services().calls.details(call.call_sid)
+    conversation = talked(result.bridged, details.get(ACCEPTED_BY), step.rep)
     case = router.entry(call.call_sid).get("case")
     services().calls.record_step(
         call.call_sid,
@@ -170,6 +173,8 @@ def ring_result() -> Response:
     )
     if conversation:
         router.finished(call.call_sid, step.rep, step.line, result.duration)
+        if taken_for := details.get("case"):
+            services().case_rules.talked(taken_for, step.rep, result.duration)
         return twiml(render.goodbye(services().flow))
     if call.call_status == "completed":  # the caller hung up while the rep was rung
         router.release(call.call_sid, call.customer_number)
