@@ -206,11 +206,35 @@ class CaseRepository:
                 self._keys.sign_offs_of(case.customer_phone),
                 {reference: case.updated_at.timestamp()},
             )
+        if previous is not None:
+            self._queue_tally(pipe, previous, -1)
+        self._queue_tally(pipe, case, 1)
+        if case.status is CaseStatus.CLOSED and case.closed_at is not None:
+            seconds = (case.closed_at - case.created_at).total_seconds()
+            pipe.zadd(self._keys.cases_resolution, {reference: seconds})
         created = {reference: case.created_at.timestamp()}
         pipe.zadd(self._keys.cases_all, created)
         pipe.zadd(self._keys.cases_of_owner(case.owner), created)
         pipe.zadd(self._keys.cases_in_status(case.status.value), created)
         pipe.zadd(self._keys.cases_in_category(case.category), created)
+
+    def _queue_tally(self, pipe: Pipeline, case: Case, sign: int) -> None:
+        """Count `case` in the report rollups (sign 1), or take it out as it was (sign -1)."""
+        tally, category = self._keys.case_tally, case.category.casefold()
+        pipe.hincrby(tally, f"owner|{case.owner}|{case.status.value}", sign)
+        pipe.hincrby(tally, f"category|{category}|{case.status.value}", sign)
+        if case.satisfaction is not None:
+            pipe.hincrby(tally, f"satisfaction|{case.satisfaction.value}", sign)
+        if case.time_spent_seconds:
+            pipe.hincrby(tally, f"time|owner|{case.owner}", sign * case.time_spent_seconds)
+            pipe.hincrby(tally, f"time|category|{category}", sign * case.time_spent_seconds)
+        if case.recurring:
+            year, week, _ = case.created_at.isocalendar()
+            bucket = f"{category}|{year}-W{week:02d}"
+            pipe.hincrby(self._keys.cases_recurring, f"{bucket}|cases", sign)
+            pipe.hincrby(
+                self._keys.cases_recurring, f"{bucket}|seconds", sign * case.time_spent_seconds
+            )
 
     def _load(self, references: set[str]) -> list[Case]:
         if not references:

@@ -135,6 +135,24 @@ class Keys:
         return f"{self.prefix}cases:category:{category.casefold()}"
 
     @property
+    def case_tally(self) -> str:
+        """Hash: case counts and time spent, kept as cases change, for reports without a scan:
+        `owner|<rep>|<status>`, `category|<category>|<status>`, `satisfaction|<answer>`,
+        `time|owner|<rep>`, `time|category|<category>` (seconds)."""
+        return f"{self.prefix}cases:tally"
+
+    @property
+    def cases_recurring(self) -> str:
+        """Hash: recurring cases and their time spent by category and week opened:
+        `<category>|<ISO week>|cases` and `...|seconds`."""
+        return f"{self.prefix}cases:recurring"
+
+    @property
+    def cases_resolution(self) -> str:
+        """Sorted set: closed cases by seconds from opened to closed (its median is a rank)."""
+        return f"{self.prefix}cases:resolution"
+
+    @property
     def cases_awaiting_sign_off(self) -> str:
         """Sorted set: resolved cases whose customer has not said whether they are sorted, by
         when silence closes them."""

@@ -28,9 +28,10 @@ from crm.models import Presence, explain
 from crm.phones import InvalidPhoneNumber
 from crm.reps import UnknownRep
 from ivr import create_app, dispatch, jobs
-from ivr.cli_callbacks import list_callbacks, report
+from ivr.cli_callbacks import list_callbacks
 from ivr.cli_cases import cases
 from ivr.cli_context import REDIS_META, describe_redis, services_for_command
+from ivr.cli_reports import report
 from ivr.embedded_redis import EmbeddedRedisError
 from ivr.services_access import EXTENSION
 from ivr.settings import ConfigError, Settings

@@ -1,8 +1,6 @@
-"""`ivr callbacks` and `ivr report promises`: the promises made to callers, from the shell."""
+"""`ivr callbacks`: the promises made to callers and not yet kept, from the shell."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import click
 
@@ -10,7 +8,7 @@ from callflows.promises import spoken_time
 from crm.models import utcnow
 from ivr.cli_context import services_for_command
 from voicemail.models import Callback
-from voicemail.promises import at_risk, promise_report
+from voicemail.promises import at_risk
 
 
 def callback_line(callback: Callback, when: str, promised: str, risky: bool) -> str:
@@ -43,24 +41,3 @@ def list_callbacks() -> None:
         )
     if not open_callbacks:
         click.echo("No callbacks waiting.")
-
-
-@click.group()
-def report() -> None:
-    """Reports on the line."""
-
-
-@report.command(name="promises")
-@click.option("--days", default=7, show_default=True, help="how far back to look")
-def promises(days: int) -> None:
-    """Callback promises kept and broken, and the median time to spare."""
-    services = services_for_command()
-    now = utcnow()
-    figures = promise_report(services.callbacks, now - timedelta(days=days), now)
-    margin = figures.median_margin_seconds
-    click.echo(f"last {days} days: {figures.kept} kept, {figures.broken} broken")
-    click.echo(
-        "median time to spare: "
-        + ("none done yet" if margin is None else f"{round(margin / 60)} min")
-    )
-    click.echo(f"open now: {figures.open}, at risk: {figures.at_risk}")

@@ -119,3 +119,14 @@ def test_only_the_owner_or_a_supervisor_cancels_or_starts_a_callback(
     assert cancelled.status_code == 200
     callback = staffed.callbacks.get(callback_id)
     assert callback is not None and callback.state is CallbackState.CANCELLED
+
+
+def test_reports_are_for_supervisors(app: Flask, staffed: Services) -> None:
+    sam, _ = browser(app, "sam")
+    refused = sam.get("/api/reports/cases")
+    assert (refused.status_code, refused.json) == (
+        403,
+        {"error": "sam is not a supervisor; reports are for supervisors"},
+    )
+    mia, _ = browser(app, "mia")
+    assert mia.get("/api/reports/cases").status_code == 200

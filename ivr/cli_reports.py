@@ -1,0 +1,94 @@
+"""`ivr report ...`: promises kept and broken, cases by owner and category, recurring problems;
+as text, or `--format csv` for a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import timedelta
+
+import click
+
+from crm.case_reports import case_report, recurring_report
+from crm.models import CaseStatus, utcnow
+from ivr.cli_context import services_for_command
+from voicemail.promises import promise_report
+
+FORMAT = click.option(
+    "--format", "shape", type=click.Choice(["text", "csv"]), default="text", show_default=True
+)
+STATUSES = [status.value for status in CaseStatus]
+
+
+@click.group()
+def report() -> None:
+    """Reports on the line."""
+
+
+@report.command(name="promises")
+@click.option("--days", default=7, show_default=True, help="how far back to look")
+def promises(days: int) -> None:
+    """Callback promises kept and broken, and the median time to spare."""
+    services = services_for_command()
+    now = utcnow()
+    figures = promise_report(services.callbacks, now - timedelta(days=days), now)
+    margin = figures.median_margin_seconds
+    click.echo(f"last {days} days: {figures.kept} kept, {figures.broken} broken")
+    click.echo(
+        "median time to spare: "
+        + ("none done yet" if margin is None else f"{round(margin / 60)} min")
+    )
+    click.echo(f"open now: {figures.open}, at risk: {figures.at_risk}")
+
+
+def _rows(
+    by: str, counts: dict[str, dict[str, int]], seconds: dict[str, int]
+) -> list[list[object]]:
+    """Table rows: who or what, its cases in each status, and the time spent on them."""
+    return [
+        [by, name, *(statuses.get(s, 0) for s in STATUSES), seconds.get(name, 0)]
+        for name, statuses in counts.items()
+    ]
+
+
+@report.command(name="cases")
+@FORMAT
+def cases(shape: str) -> None:
+    """Cases by owner and by category (open, resolved, closed, time spent), the median time
+    to resolution, and what customers said at sign-off."""
+    services = services_for_command()
+    figures = case_report(services.redis, services.keys)
+    rows = _rows("owner", figures.by_owner, figures.time_by_owner) + _rows(
+        "category", figures.by_category, figures.time_by_category
+    )
+    header: list[object] = ["by", "name", *STATUSES, "time_spent_seconds"]
+    if shape == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerows([header, *rows])
+        return
+    for row in [header, *rows]:
+        click.echo("  ".join(f"{cell!s:>10}" for cell in row))
+    median = figures.median_resolution_seconds
+    click.echo(
+        "median time to resolution: "
+        + ("none closed yet" if median is None else f"{median / 3600:.1f} h")
+    )
+    said = ", ".join(f"{answer} {n}" for answer, n in sorted(figures.satisfaction.items()))
+    click.echo(f"sign-off answers: {said or 'none yet'}")
+
+
+@report.command(name="recurring")
+@FORMAT
+def recurring(shape: str) -> None:
+    """Recurring problems by category and week: how many cases, and the time they cost."""
+    services = services_for_command()
+    rows = recurring_report(services.redis, services.keys)
+    if shape == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["week", "category", "cases", "time_spent_seconds"])
+        writer.writerows([r.week, r.category, r.cases, r.seconds] for r in rows)
+        return
+    for row in rows:
+        click.echo(f"{row.week}  {row.category}: {row.cases} cases, {row.seconds / 3600:.1f} h")
+    if not rows:
+        click.echo("No recurring problems marked yet.")
