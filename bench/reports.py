@@ -28,7 +28,7 @@ from redis.client import Pipeline
 from bench.routing import median_p99, redis_server
 from crm.calls import START_CALL, CallLog
 from crm.case_reports import case_report, recurring_report
-from crm.case_rules import Actor, CaseDetails, CaseRules, SignOffTimes
+from crm.case_rules import Actor, CaseDetails, CaseRules, CaseTimes
 from crm.cases import CaseFilter, CaseRepository
 from crm.keys import Keys
 from crm.models import CallRecord, Rep, Role
@@ -111,7 +111,7 @@ def main() -> None:
             ]
         )
         cases = CaseRepository(redis, keys)
-        times = SignOffTimes(timedelta(hours=72), timedelta(hours=24))
+        times = CaseTimes(lambda _: timedelta(hours=48), timedelta(hours=72), timedelta(hours=24))
         rules = CaseRules(cases, reps, times)
         began = time.monotonic()
         write_calls(redis, CallLog(redis, keys), args.calls)

@@ -63,15 +63,34 @@ class Promises(FlowModel):
         return [max(1, round(minutes * 60)) for minutes in self.retry_minutes]
 
 
+DEFAULT_TURNAROUND_HOURS = 48.0
+
+
 class CasePolicy(FlowModel):
-    """How the line treats a case once it is resolved: how long the customer has to say
-    whether it is sorted (silence closes it), and how soon a case they say is not sorted is
-    promised again."""
+    """How soon a new case is promised an answer (by category), how long the customer of a
+    resolved case has to say whether it is sorted (silence closes it), and how soon a case
+    they say is not sorted is promised again."""
 
     sign_off_hours: float = Field(default=72, gt=0, description="silence this long closes it")
     reopened_promise_hours: float = Field(
         default=24, gt=0, description="a case the customer says is not sorted is promised again"
     )
+    turnaround_hours: dict[str, float] = Field(
+        default_factory=lambda: {"default": 48.0},
+        description="how soon a new case is promised an answer, by category ('default': others)",
+    )
+
+    @field_validator("turnaround_hours")
+    @classmethod
+    def _positive_turnarounds(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(hours <= 0 for hours in value.values()):
+            raise ValueError("every turnaround must be longer than zero")
+        return {category.casefold(): hours for category, hours in value.items()}
+
+    def turnaround(self, category: str) -> float:
+        """Hours a new case of `category` is promised an answer within."""
+        hours = self.turnaround_hours
+        return hours.get(category.casefold(), hours.get("default", DEFAULT_TURNAROUND_HOURS))
 
 
 # The lines callers wait in, each answered by the reps of its team; managers by supervisors.

@@ -59,6 +59,22 @@ def sms_no_such_case(number: str) -> str:
     )
 
 
+def case_opened_sms(reference: str, owner: str, by: str) -> str:
+    """What a customer is texted when a case is opened for them: who, and by when."""
+    return (
+        f"We've opened case {reference} for you. {owner} is looking after it, and we'll get"
+        f" back to you by {by}. Text {reference} to this number for its status."
+    )
+
+
+def touch_base_sms(reference: str, owner: str, by: str) -> str:
+    """The word a customer gets when their case nears its promised time still open."""
+    return (
+        f"An update on case {reference}: {owner} is still working on it, and we'll get back to"
+        f" you by {by}."
+    )
+
+
 def sign_off_sms(reference: str, subject: str) -> str:
     """The question a resolved case's customer is texted."""
     return (

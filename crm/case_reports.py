@@ -18,7 +18,8 @@ from crm.keys import Keys
 @dataclass
 class CaseReport:
     """Cases by owner and by category (status -> count), time spent (seconds), the median
-    time from opened to closed, and what customers said at sign-off."""
+    time from opened to closed, what customers said at sign-off, and how many closed cases
+    kept their promised time."""
 
     by_owner: dict[str, dict[str, int]] = field(default_factory=dict)
     by_category: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -26,6 +27,7 @@ class CaseReport:
     time_by_category: dict[str, int] = field(default_factory=dict)
     median_resolution_seconds: float | None = None
     satisfaction: dict[str, int] = field(default_factory=dict)
+    promises: dict[str, int] = field(default_factory=dict)  # closed by their promise or not
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ def case_report(redis: Redis, keys: Keys) -> CaseReport:
         kind, _, rest = name.partition("|")
         if kind == "satisfaction":
             report.satisfaction[rest] = value
+        elif kind == "promise":
+            report.promises[rest] = value
         elif kind == "time":
             of, _, who = rest.partition("|")
             (report.time_by_owner if of == "owner" else report.time_by_category)[who] = value

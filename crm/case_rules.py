@@ -10,6 +10,7 @@ console), so a refusal reads the same wherever it comes from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -58,10 +59,11 @@ CUSTOMER = "customer"
 
 
 @dataclass(frozen=True)
-class SignOffTimes:
-    """How long a customer has to sign off, and how soon a case they say is not sorted is
-    promised again."""
+class CaseTimes:
+    """How soon a new case is promised an answer (by category), how long a customer has to
+    sign off, and how soon a case they say is not sorted is promised again."""
 
+    turnaround: Callable[[str], timedelta]
     answer_within: timedelta
     reopened_promise: timedelta
 
@@ -69,10 +71,15 @@ class SignOffTimes:
 class CaseRules:
     """Changes to cases, each checked and noted."""
 
-    def __init__(self, cases: CaseRepository, reps: RepRepository, times: SignOffTimes) -> None:
+    def __init__(self, cases: CaseRepository, reps: RepRepository, times: CaseTimes) -> None:
         self._cases = cases
         self._reps = reps
         self._times = times
+
+    def open(self, phone: str, owner: str, subject: str, category: str = "general") -> Case:
+        """Open a case owned by `owner`, promised an answer within its category's turnaround."""
+        promised_by = utcnow() + self._times.turnaround(category)
+        return self._cases.open(phone, owner, subject, category, promised_by)
 
     def close(self, reference: str, actor: Actor, reason: str = "") -> Case:
         """Close a case (open or resolved): it leaves its owner's and caller's open cases."""
@@ -126,7 +133,7 @@ class CaseRules:
             _not_closed(case, "promised")
             if by <= utcnow():
                 raise NotNow("a promise must be in the future")
-            promised = case.model_copy(update={"promised_by": by})
+            promised = case.model_copy(update={"promised_by": by, "at_risk": False})
             return promised, CaseEvent(kind="promised", by=actor.id, text=by.isoformat())
 
         return self._cases.change(reference, apply)[0]
@@ -195,6 +202,25 @@ class CaseRules:
             return reopened, CaseEvent(kind="reopened", by=CUSTOMER, text="not sorted, they said")
 
         return self._cases.change(reference, apply)[0]
+
+    def defend_promises(self, warn_before: timedelta) -> list[Case]:
+        """Open cases within `warn_before` of their promised time (or past it): flagged for
+        their owner and the supervisors, once each, and returned so the customer can be told
+        where it stands."""
+        warned = []
+        for reference in self._cases.near_promise((utcnow() + warn_before).timestamp()):
+
+            def apply(case: Case) -> tuple[Case, CaseEvent]:
+                if case.status is not CaseStatus.OPEN or case.at_risk:
+                    raise NotNow(f"case {case.reference} needs no warning")
+                flagged = case.model_copy(update={"flagged": True, "at_risk": True})
+                return flagged, CaseEvent(kind="at-risk", text="near its promised time, open")
+
+            try:
+                warned.append(self._cases.change(reference, apply)[0])
+            except NotNow:
+                continue
+        return warned
 
     def close_unanswered(self) -> list[str]:
         """Close the resolved cases whose customer said nothing in time: resolved, no reply."""

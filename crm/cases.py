@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 from redis import Redis
@@ -51,7 +52,12 @@ class CaseRepository:
         self._keys = keys
 
     def open(
-        self, customer_phone: str, owner: str, subject: str, category: str = "general"
+        self,
+        customer_phone: str,
+        owner: str,
+        subject: str,
+        category: str = "general",
+        promised_by: datetime | None = None,
     ) -> Case:
         """Open a case owned by `owner` (who must exist) and return it with its new reference.
 
@@ -64,6 +70,7 @@ class CaseRepository:
             owner=owner,
             subject=subject,
             category=category,
+            promised_by=promised_by,
         )
         if not self._redis.exists(self._keys.rep(owner)):
             raise UnknownRep(owner)
@@ -159,6 +166,13 @@ class CaseRepository:
         newest = self._redis.zrevrange(self._keys.sign_offs_of(phone), 0, 0)
         return str(newest[0]) if newest else None
 
+    def near_promise(self, until: float, limit: int = 1000) -> list[str]:
+        """Open cases, not yet warned of, promised by `until` (or already late)."""
+        return cast(
+            list[str],
+            self._redis.zrangebyscore(self._keys.cases_promised, "-inf", until, 0, limit),
+        )
+
     def sign_offs_due(self, now: float, limit: int = 1000) -> list[str]:
         """Resolved cases whose customer has said nothing for as long as the flow allows."""
         return cast(
@@ -206,6 +220,9 @@ class CaseRepository:
                 self._keys.sign_offs_of(case.customer_phone),
                 {reference: case.updated_at.timestamp()},
             )
+        pipe.zrem(self._keys.cases_promised, reference)
+        if case.status is CaseStatus.OPEN and case.promised_by and not case.at_risk:
+            pipe.zadd(self._keys.cases_promised, {reference: case.promised_by.timestamp()})
         if previous is not None:
             self._queue_tally(pipe, previous, -1)
         self._queue_tally(pipe, case, 1)
@@ -225,6 +242,9 @@ class CaseRepository:
         pipe.hincrby(tally, f"category|{category}|{case.status.value}", sign)
         if case.satisfaction is not None:
             pipe.hincrby(tally, f"satisfaction|{case.satisfaction.value}", sign)
+        if case.status is CaseStatus.CLOSED and case.promised_by and case.closed_at:
+            kept = "kept" if case.closed_at <= case.promised_by else "broken"
+            pipe.hincrby(tally, f"promise|{kept}", sign)
         if case.time_spent_seconds:
             pipe.hincrby(tally, f"time|owner|{case.owner}", sign * case.time_spent_seconds)
             pipe.hincrby(tally, f"time|category|{category}", sign * case.time_spent_seconds)

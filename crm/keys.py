@@ -148,6 +148,11 @@ class Keys:
         return f"{self.prefix}cases:recurring"
 
     @property
+    def cases_promised(self) -> str:
+        """Sorted set: open cases not yet warned of, by their promised time."""
+        return f"{self.prefix}cases:promised"
+
+    @property
     def cases_resolution(self) -> str:
         """Sorted set: closed cases by seconds from opened to closed (its median is a rank)."""
         return f"{self.prefix}cases:resolution"

@@ -218,8 +218,10 @@ class Case(Record):
     # Resolved: the customer is asked whether it is sorted, and silence until then closes it.
     sign_off_by: datetime | None = None
     satisfaction: Satisfaction | None = None
-    # Reopened because the customer said it was not sorted: its owner should look first.
+    # Reopened because the customer said it was not sorted, or near its promised time still
+    # open: its owner (and the supervisors) should look first.
     flagged: bool = False
+    at_risk: bool = False
     # Whether it is a problem that keeps coming back (None: nobody said yet), and which known
     # problem it is, so product owners see what recurs.
     recurring: bool | None = None

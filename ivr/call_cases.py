@@ -10,6 +10,7 @@ its case once.
 from __future__ import annotations
 
 from crm.models import CaseEvent
+from ivr import jobs
 from ivr.services import Services
 
 OPENING = "opening"
@@ -28,6 +29,7 @@ def case_of_taken_call(services: Services, call_sid: str, rep_id: str, line: str
     if reference:
         services.cases.note(reference, CaseEvent(kind="call", by=rep_id, text="took a call"))
         return reference
-    case = services.cases.open(phone, rep_id, f"Call on the {line} line", category=line)
+    case = services.case_rules.open(phone, rep_id, f"Call on the {line} line", category=line)
     services.calls.record_step(call_sid, "case-opened", {"case": case.reference})
+    jobs.queue_case_opened(services, case.reference)
     return case.reference

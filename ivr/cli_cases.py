@@ -41,7 +41,9 @@ def cases() -> None:
 def open_case(phone: str, owner: str, subject: str, category: str) -> None:
     """Open a case and print its reference."""
     services = services_for_command()
-    case = services.cases.open(to_e164(phone, services.settings.region), owner, subject, category)
+    case = services.case_rules.open(
+        to_e164(phone, services.settings.region), owner, subject, category
+    )
     click.echo(case.reference)
 
 

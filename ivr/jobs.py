@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from rq import Retry
 
 from callflows import prompts
 from callflows.promises import spoken_time
-from callflows.render import CUSTOMER_RING_SECONDS
-from crm.models import CaseStatus, utcnow
+from callflows.render import CUSTOMER_RING_SECONDS, first_name
+from crm.models import Case, CaseStatus, utcnow
 from crm.phones import takes_texts
 from ivr import callback_calls
 from ivr.links import link
@@ -29,6 +29,8 @@ from voicemail.models import Callback
 
 # A text Twilio could not take is tried again a little later, then a little later still.
 TEXT_RETRY = Retry(max=3, interval=[10, 60, 300])
+# A case this near its promised time, still open, is flagged and its customer told.
+CASE_AT_RISK = timedelta(hours=2)
 # Due callbacks one job puts in line: enough that rq's own cost per job is small beside theirs.
 DUE_BATCH = 200
 _app: Flask | None = None
@@ -112,8 +114,8 @@ def queue_failure_text(services: Services, callback_id: str) -> None:
 
 def sweep() -> None:
     """Put every due callback in line, move those near their promise to the front, settle
-    attempts Twilio no longer knows of, and close resolved cases whose customer said nothing
-    in time."""
+    attempts Twilio no longer knows of, close resolved cases whose customer said nothing in
+    time, and flag open cases near their promise (their customers told where they stand)."""
     services = _services()
     callback_calls.defend_promises(_the_app())
     callback_calls.join_line(
@@ -122,6 +124,49 @@ def sweep() -> None:
     for callback_id in services.callbacks.stuck():
         callback_calls.settle_stuck(_the_app(), callback_id)
     services.case_rules.close_unanswered()
+    for case in services.case_rules.defend_promises(CASE_AT_RISK):
+        queue_touch_base(services, case.reference)
+
+
+def _owner_and_promise(services: Services, case: Case) -> tuple[str, str]:
+    """The owner's first name and the promised time, as the customer is told them."""
+    owner = services.reps.get(case.owner)
+    name = first_name(owner.name) if owner else case.owner
+    return name, spoken_time(case.promised_by or utcnow(), utcnow(), services.flow)
+
+
+def case_opened(reference: str) -> None:
+    """Tell the customer, by text, that their case is open: who owns it and by when."""
+    services = _services()
+    case = services.cases.get(reference)
+    if case is None or not takes_texts(case.customer_phone):
+        return
+    body = prompts.case_opened_sms(case.reference, *_owner_and_promise(services, case))
+    services.twilio.messages.create(
+        to=case.customer_phone, from_=services.settings.support_number, body=body
+    )
+
+
+def touch_base(reference: str) -> None:
+    """Tell the customer of a case near its promised time that it is still being worked on."""
+    services = _services()
+    case = services.cases.get(reference)
+    if case is None or case.status is not CaseStatus.OPEN or not takes_texts(case.customer_phone):
+        return
+    body = prompts.touch_base_sms(case.reference, *_owner_and_promise(services, case))
+    services.twilio.messages.create(
+        to=case.customer_phone, from_=services.settings.support_number, body=body
+    )
+
+
+def queue_touch_base(services: Services, reference: str) -> None:
+    """Touch base from the worker."""
+    services.jobs.enqueue(touch_base, reference, retry=TEXT_RETRY)
+
+
+def queue_case_opened(services: Services, reference: str) -> None:
+    """Tell the customer from the worker."""
+    services.jobs.enqueue(case_opened, reference, retry=TEXT_RETRY)
 
 
 def ask_sign_off(reference: str) -> None:

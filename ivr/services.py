@@ -15,7 +15,7 @@ from twilio.rest import Client
 
 from callflows import CallFlow, default_flow_path, load_flow
 from crm.calls import CallLog
-from crm.case_rules import CaseRules, SignOffTimes
+from crm.case_rules import CaseRules, CaseTimes
 from crm.cases import CaseRepository
 from crm.customers import CustomerRepository
 from crm.directory import Directory
@@ -105,7 +105,8 @@ class Services:
             case_rules=CaseRules(
                 cases,
                 reps,
-                SignOffTimes(
+                CaseTimes(
+                    turnaround=lambda category: timedelta(hours=flow.cases.turnaround(category)),
                     answer_within=timedelta(hours=flow.cases.sign_off_hours),
                     reopened_promise=timedelta(hours=flow.cases.reopened_promise_hours),
                 ),

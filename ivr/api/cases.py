@@ -172,13 +172,14 @@ def open_case() -> Response:
         return error(403, f"{staff.id} may open cases only for themselves")
     try:
         phone = to_e164(new.phone, services().settings.region)
-        case = services().cases.open(phone, owner, new.subject, new.category)
+        case = services().case_rules.open(phone, owner, new.subject, new.category)
     except InvalidPhoneNumber as exc:
         return error(400, f"phone: {exc}")
     except ValidationError as exc:
         return error(400, explain(exc))
     except UnknownRep as exc:
         return error(404, str(exc.args[0]))
+    jobs.queue_case_opened(services(), case.reference)
     response = jsonify(case_json(case, services().cases.timeline(case.reference)))
     response.status_code = 201
     return response
