@@ -1,7 +1,8 @@
-"""Every call a rep takes belongs to a case: the caller's open case, or a new one owned by the
-rep who took it, its category the line the caller chose (the rep corrects it, and writes the
-subject, from the console). Either way the call is on the case's timeline, and the case on the
-call's record, so time spent and reports add up per case.
+"""Every call a rep takes belongs to a case, and so does every callback a rep makes: the
+customer's open case, or a new one owned by the rep who took it, its category the line the
+caller chose (the rep corrects it, and writes the subject, from the console). Either way the
+call is on the case's timeline, and the case on the call's record, so time spent and reports
+add up per case.
 
 A retried webhook, or two processes, never open two cases for one call: the call's record takes
 its case once.
@@ -12,6 +13,7 @@ from __future__ import annotations
 from crm.models import CaseEvent
 from ivr import jobs
 from ivr.services import Services
+from voicemail.models import Callback
 
 OPENING = "opening"
 
@@ -33,3 +35,17 @@ def case_of_taken_call(services: Services, call_sid: str, rep_id: str, line: str
     services.calls.record_step(call_sid, "case-opened", {"case": case.reference})
     jobs.queue_case_opened(services, case.reference)
     return case.reference
+
+
+def case_of_callback(services: Services, callback: Callback, rep_id: str) -> str:
+    """The case a callback the rep just took belongs to: its own, or one opened now that the
+    rep owns, filed with the callback (once, whoever files first)."""
+    if callback.case:
+        return callback.case
+    case = services.case_rules.open(
+        callback.phone, rep_id, "Callback about a message", category=callback.line
+    )
+    filed = services.callbacks.file_case(callback.id, case.reference) or case.reference
+    if filed == case.reference:
+        jobs.queue_case_opened(services, case.reference)
+    return filed

@@ -414,3 +414,21 @@ def test_a_message_from_a_withheld_number_is_called_back_on_the_number_typed(
     assert callback.phone == BOB.phone
     (message,) = callback.messages
     assert message.recording_url.startswith(desk.sim.url) and message.seconds >= 2
+
+
+def test_a_callback_without_a_case_gets_one_owned_by_the_rep_who_made_it(desk: Line) -> None:
+    call = leave_message(desk, BOB, "Please call me about my parcel")
+    call.expect_ended()
+    callback_id = desk.services.calls.details(call.sid)["callback"]
+    desk.run_jobs()
+    desk.services.presence.set("sam", Presence.AVAILABLE)
+    rep_leg = eventually(lambda: desk.sim.switch.legs_to("sam"))[0]
+    rep_leg.expect_bridged("bob")
+    desk.sim.switch.legs_to("bob")[0].hang_up()
+    done = eventually(
+        lambda: (c := callback_of(desk, callback_id)).state is CallbackState.DONE and c
+    )
+    (case,) = desk.services.cases.open_for_caller(BOB.phone)
+    assert (done.case, case.owner, case.category) == (case.reference, "sam", "support")
+    kinds = [e.kind for e in desk.services.cases.timeline(case.reference)]
+    assert kinds == ["opened", "callback-done"]

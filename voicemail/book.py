@@ -142,6 +142,12 @@ class CallbackBook:
         `recheck_seconds`. False when it is no longer waiting to be dialled."""
         return bool(self._run("in-line", callback_id, self._clock() + recheck_seconds))
 
+    def file_case(self, callback_id: str, reference: str) -> str | None:
+        """File a callback that had no case under `reference`; the case it is filed under (an
+        earlier one stays), None for no such callback."""
+        filed = self._run("file-case", callback_id, reference)
+        return str(filed) if filed else None
+
     def leg(self, callback_id: str, attempt: str, call_sid: str) -> bool:
         """Keep the call ringing the rep for this attempt; False for a stale attempt."""
         return bool(self._run("leg", callback_id, attempt, call_sid))

@@ -16,6 +16,7 @@ from callflows import prompts, render
 from callflows.promises import spoken_time
 from crm.models import CaseEvent, utcnow
 from ivr import callback_calls, jobs
+from ivr.call_cases import case_of_callback
 from ivr.degrade import degrades_to
 from ivr.links import link
 from ivr.services_access import services
@@ -75,6 +76,7 @@ def callback_rep_answer() -> Response:
     services().router.accepted(step.callback, step.rep)
     callback = services().callbacks.get(step.callback)
     assert callback is not None  # it was connected a moment ago; callbacks are never deleted
+    case_of_callback(services(), callback, step.rep)
     return twiml(
         render.call_customer(
             services().flow,

@@ -101,6 +101,19 @@ local function take_due()
   return ids
 end
 
+-- file-case ID REFERENCE: a callback that had no case is filed under REFERENCE (one opened for
+-- it when a rep took it). Returns the case it is filed under: an earlier one stays.
+local function file_case()
+  local id, reference = args[1], args[2]
+  local record = key(id)
+  if redis.call('EXISTS', record) == 0 then return false end
+  local filed = redis.call('HGET', record, 'case')
+  if filed and filed ~= '' then return filed end
+  redis.call('HSET', record, 'case', reference)
+  log('callback.filed', id, reference)
+  return reference
+end
+
 -- in-line ID RECHECK_AT: a due callback joined the line; the sweeper looks again at RECHECK_AT
 -- (not at every sweep) in case the line lost it.
 local function in_line()
@@ -228,6 +241,6 @@ local function defer()
   return 1
 end
 
-local commands = {escalate = escalate, defer = defer, request = request, start = start, ['in-line'] = in_line, ['take-due'] = take_due, leg = leg, requeue = requeue,
+local commands = {escalate = escalate, defer = defer, request = request, start = start, ['in-line'] = in_line, ['take-due'] = take_due, ['file-case'] = file_case, leg = leg, requeue = requeue,
   connected = connected, lease = lease, finish = finish, cancel = cancel}
 return commands[command]()
