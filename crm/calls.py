@@ -101,6 +101,21 @@ class CallLog:
             kept, _ = pipe.execute()
         return bool(kept)
 
+    def count_ended(self, call_sid: str) -> bool:
+        """Count an ended call that waited in a line in the tier report: abandoned or not, and
+        its time in the queue. Once per call, however often its end is reported; False when it
+        was counted already or never waited."""
+        details = self.details(call_sid)
+        if QUEUE not in details or not self.keep_once(call_sid, "counted", "1"):
+            return False
+        tier, tally = details.get(TIER, "standard"), self._keys.call_tally
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hincrby(tally, f"{tier}|calls", 1)
+            pipe.hincrby(tally, f"{tier}|abandoned", int(details.get(OUTCOME) == "abandoned"))
+            pipe.hincrbyfloat(tally, f"{tier}|wait_seconds", float(details.get(WAIT_SECONDS, 0)))
+            pipe.execute()
+        return True
+
     def details(self, call_sid: str) -> dict[str, str]:
         """What the caller chose or typed so far, and what the call produced (recording, ...)."""
         return cast(dict[str, str], self._redis.hgetall(self._keys.call_details(call_sid)))

@@ -142,6 +142,12 @@ class Keys:
         return f"{self.prefix}cases:tally"
 
     @property
+    def call_tally(self) -> str:
+        """Hash: calls that waited in a line, by tier: `<tier>|calls`, `<tier>|abandoned` and
+        `<tier>|wait_seconds` (their time in the queue), counted as each call ends."""
+        return f"{self.prefix}calls:tally"
+
+    @property
     def cases_recurring(self) -> str:
         """Hash: recurring cases and their time spent by category and week opened:
         `<category>|<ISO week>|cases` and `...|seconds`."""

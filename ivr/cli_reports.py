@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import click
 
+from crm.call_reports import calls_by_tier
 from crm.case_reports import case_report, recurring_report
 from crm.models import CaseStatus, utcnow
 from ivr.cli_context import services_for_command
@@ -75,6 +76,28 @@ def cases(shape: str) -> None:
     )
     said = ", ".join(f"{answer} {n}" for answer, n in sorted(figures.satisfaction.items()))
     click.echo(f"sign-off answers: {said or 'none yet'}")
+
+
+@report.command(name="calls")
+@FORMAT
+def calls(shape: str) -> None:
+    """Callers who waited in a line, by tier: how many, how many hung up first, mean wait."""
+    services = services_for_command()
+    rows = calls_by_tier(services.redis, services.keys)
+    if shape == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["tier", "calls", "abandoned", "mean_wait_seconds"])
+        writer.writerows(
+            [r.tier, r.calls, r.abandoned, round(r.mean_wait_seconds, 1)] for r in rows
+        )
+        return
+    for row in rows:
+        click.echo(
+            f"{row.tier}: {row.calls} calls, {row.abandoned} abandoned"
+            f" ({100 * row.abandonment:.0f}%), mean wait {row.mean_wait_seconds:.0f} s"
+        )
+    if not rows:
+        click.echo("No calls have waited in a line yet.")
 
 
 @report.command(name="recurring")

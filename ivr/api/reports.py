@@ -1,5 +1,6 @@
-"""Reports for supervisors (and the API token): `GET /api/reports/cases`, `.../recurring`,
-`.../promises?days=7`. Read from rollups kept as cases change: fast however many there are."""
+"""Reports for supervisors (and the API token): `GET /api/reports/cases`, `.../calls`,
+`.../recurring`, `.../promises?days=7`. Read from rollups kept as cases change and calls end:
+fast however many there are."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import timedelta
 
 from flask import Response, jsonify, request
 
+from crm.call_reports import calls_by_tier
 from crm.case_reports import case_report, recurring_report
 from crm.models import utcnow
 from ivr.api import bp
@@ -25,6 +27,9 @@ def get_report(name: str) -> Response:
         return error(403, f"{asking().id} is not a supervisor; reports are for supervisors")
     if name == "cases":
         return jsonify(asdict(case_report(services().redis, services().keys)))
+    if name == "calls":
+        tiers = calls_by_tier(services().redis, services().keys)
+        return jsonify(calls=[asdict(row) | {"abandonment": row.abandonment} for row in tiers])
     if name == "recurring":
         rows = recurring_report(services().redis, services().keys)
         return jsonify(recurring=[asdict(row) for row in rows])
@@ -35,4 +40,4 @@ def get_report(name: str) -> Response:
         now = utcnow()
         figures = promise_report(services().callbacks, now - timedelta(days=int(days)), now)
         return jsonify(days=int(days), **asdict(figures))
-    return error(404, f"no report {name!r}; there are: cases, recurring, promises")
+    return error(404, f"no report {name!r}; there are: cases, calls, recurring, promises")

@@ -76,15 +76,19 @@ def transcription() -> Response:
 @degrades_to(not_stored)
 def status() -> Response:
     """Twilio's call status callback: the call's outcome goes into its log, and a caller whose
-    call ended leaves the line (if anything before missed it), freeing a rep rung for them."""
+    call ended leaves the line (if anything before missed it), freeing a rep rung for them, and
+    is counted in the calls report by tier."""
     report = form(CallStatusReport)
     if report.status in ENDED_STATUSES:
         call = current_call()
         services().router.release(call.call_sid, call.customer_number)
-    return keep(
+    answer = keep(
         call_steps.call_status(report.status),
         {CALL_STATUS: report.status, "duration": str(report.duration)},
     )
+    if report.status in ENDED_STATUSES:  # its outcome is known now: counted by tier, once
+        services().calls.count_ended(current_call().call_sid)
+    return answer
 
 
 def keep(step: str, facts: dict[str, str]) -> Response:
