@@ -40,6 +40,8 @@ class CaseStory:
 
     def text(self) -> str:
         """The story as one short text message."""
+        if self.status == STATUS_WORDS[CaseStatus.CLOSED]:
+            return f"Case {self.reference} ({self.subject}) is closed."
         promised = f" We promised an answer by {self.promised}." if self.promised else ""
         return (
             f"Case {self.reference} ({self.subject}) is {self.status}. {self.owner} is looking"

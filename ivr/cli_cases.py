@@ -55,6 +55,7 @@ def close_case(reference: str, acting: str, reason: str) -> None:
     """Close a case (its owner or a supervisor)."""
     services = services_for_command()
     case = services.case_rules.close(reference, actor(services, acting), reason)
+    jobs.queue_case_changed(services, case.reference)
     click.echo(f"{case.reference} is closed")
 
 
@@ -78,6 +79,7 @@ def reassign_case(reference: str, to: str, acting: str) -> None:
     """Hand a case to another rep (its owner or a supervisor)."""
     services = services_for_command()
     case = services.case_rules.reassign(reference, to, actor(services, acting))
+    jobs.queue_case_changed(services, case.reference)
     click.echo(f"{case.reference} is now {case.owner}'s")
 
 

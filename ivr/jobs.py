@@ -21,6 +21,7 @@ from callflows.render import CUSTOMER_RING_SECONDS, first_name
 from crm.models import Case, CaseStatus, utcnow
 from crm.phones import takes_texts
 from ivr import callback_calls
+from ivr.case_story import first_names, tell
 from ivr.links import link
 from ivr.services import Services
 from ivr.services_access import EXTENSION
@@ -162,6 +163,25 @@ def touch_base(reference: str) -> None:
 def queue_touch_base(services: Services, reference: str) -> None:
     """Touch base from the worker."""
     services.jobs.enqueue(touch_base, reference, retry=TEXT_RETRY)
+
+
+def case_changed(reference: str) -> None:
+    """Touch base: tell the customer, by text, where their case stands after a change (a new
+    owner, closed by the staff)."""
+    services = _services()
+    case = services.cases.get(reference)
+    if case is None or not takes_texts(case.customer_phone):
+        return
+    names = first_names({rep.id: rep.name for rep in services.reps.all()})
+    story = tell(case, services.cases.timeline(case.reference), names, services.flow)
+    services.twilio.messages.create(
+        to=case.customer_phone, from_=services.settings.support_number, body=story.text()
+    )
+
+
+def queue_case_changed(services: Services, reference: str) -> None:
+    """Touch base from the worker."""
+    services.jobs.enqueue(case_changed, reference, retry=TEXT_RETRY)
 
 
 def queue_case_opened(services: Services, reference: str) -> None:

@@ -46,8 +46,14 @@ def test_the_floor_lists_every_rep_with_lines_and_presence(
                 "lines": ["support"],
                 "presence": "away",
             }
-        ]
+        ],
+        "page": 1,
+        "per_page": 50,
+        "total": 1,
     }
+    second = client.get("/api/reps?page=2&per_page=1", headers=TOKEN).json
+    assert (second["reps"], second["total"]) == ([], 1)
+    assert client.get("/api/reps?per_page=500", headers=TOKEN).status_code == 400
 
 
 SIGN_IN = "sign in to the console, or send an 'Authorization: Bearer <token>' header"

@@ -96,3 +96,23 @@ def test_the_cases_report_counts_promises_kept_and_broken(desk: Line) -> None:
     desk.services.case_rules.close(late.reference, supervisor)
     report = case_report(desk.services.redis, desk.services.keys)
     assert report.promises == {"kept": 1, "broken": 1}
+
+
+def test_the_customer_is_told_when_their_case_changes_hands_or_is_closed(desk: Line) -> None:
+    desk.services.reps.save_all(
+        [Rep(id="kim", name="Kim Lee", endpoint="+14155550201", password_hash="x")]
+    )
+    case = open_case(desk, "tv")
+    token = {"Authorization": f"Bearer {desk.services.settings.ivr_api_token}"}
+    for action, body in (("reassign", {"to": "kim"}), ("close", {})):
+        answer = requests.post(
+            f"{desk.url}/api/cases/{case.reference}/{action}", json=body, headers=token, timeout=10
+        )
+        assert answer.status_code == 200, answer.text
+        desk.run_jobs()
+    _opened, moved, closed = texts_to_ada(desk)
+    assert moved.startswith(
+        f"Case {case.reference} (Charged twice) is open: we're working on it. Kim is looking"
+        " after it. We promised an answer by"
+    )
+    assert closed == f"Case {case.reference} (Charged twice) is closed."

@@ -9,6 +9,7 @@ from crm.models import utcnow
 from ivr import callback_calls
 from ivr.api import bp
 from ivr.api.auth import body, error, not_theirs
+from ivr.api.paging import Paging, page_of, query
 from ivr.services_access import services
 from voicemail.book import CallbackRefused
 from voicemail.models import Callback, CallbackState
@@ -43,8 +44,9 @@ def as_json(callback: Callback) -> dict[str, object]:
 
 @bp.get("/callbacks")
 def list_callbacks() -> Response:
-    """Callbacks not yet kept, soonest due first."""
-    return jsonify(callbacks=[as_json(c) for c in services().callbacks.open_callbacks()])
+    """Callbacks not yet kept, soonest due first, a page at a time."""
+    waiting = [as_json(c) for c in services().callbacks.open_callbacks()]
+    return page_of("callbacks", waiting, query(Paging))
 
 
 @bp.post("/callbacks/<callback_id>/cancel")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from crm.case_rules import Actor, CaseDetails, NotAllowed, NotNow
@@ -22,7 +22,8 @@ from crm.phones import InvalidPhoneNumber, to_e164
 from crm.reps import UnknownRep
 from ivr import jobs
 from ivr.api import bp
-from ivr.api.auth import BadInput, asking, body, error
+from ivr.api.auth import asking, body, error
+from ivr.api.paging import Paging, page_of, query
 from ivr.services_access import services
 
 T = TypeVar("T")
@@ -73,14 +74,12 @@ class Description(Strict):
     problem: str | None = Field(default=None, min_length=1, max_length=100)
 
 
-class CaseQuery(Strict):
+class CaseQuery(Paging):
     """`?owner=&status=&category=&page=&per_page=`."""
 
     owner: str | None = None
     status: CaseStatus | None = None
     category: str | None = None
-    page: int = Field(default=1, ge=1)
-    per_page: int = Field(default=50, ge=1, le=200)
 
 
 def case_json(case: Case, timeline: list[CaseEvent] | None = None) -> dict[str, object]:
@@ -134,6 +133,13 @@ def changed(change: Callable[[], Case]) -> Response:
     return result if isinstance(result, Response) else jsonify(case_json(result))
 
 
+def told(answer: Response, reference: str) -> Response:
+    """After a change the customer should hear of, they are texted where the case stands."""
+    if answer.status_code == 200:
+        jobs.queue_case_changed(services(), reference)
+    return answer
+
+
 @bp.get("/cases/<reference>")
 def get_case(reference: str) -> Response:
     """One case with its timeline."""
@@ -146,18 +152,10 @@ def get_case(reference: str) -> Response:
 @bp.get("/cases")
 def list_cases() -> Response:
     """Cases, newest first, a page at a time, filtered by owner, status and category."""
-    try:
-        query = CaseQuery.model_validate(request.args.to_dict())
-    except ValidationError as exc:
-        raise BadInput(explain(exc)) from None
-    which = CaseFilter(owner=query.owner, status=query.status, category=query.category)
-    found = services().cases.page(which, (query.page - 1) * query.per_page, query.per_page)
-    return jsonify(
-        cases=[case_json(case) for case in found.cases],
-        page=query.page,
-        per_page=query.per_page,
-        total=found.total,
-    )
+    asked = query(CaseQuery)
+    which = CaseFilter(owner=asked.owner, status=asked.status, category=asked.category)
+    found = services().cases.page(which, asked.offset, asked.per_page)
+    return page_of("cases", [case_json(case) for case in found.cases], asked, found.total)
 
 
 @bp.post("/cases")
@@ -201,7 +199,7 @@ def add_note(reference: str) -> Response:
 def close_case(reference: str) -> Response:
     """Close a case: its owner or a supervisor."""
     reason = body(Closing).reason
-    return changed(lambda: services().case_rules.close(reference, actor(), reason))
+    return told(changed(lambda: services().case_rules.close(reference, actor(), reason)), reference)
 
 
 @bp.post("/cases/<reference>/resolve")
@@ -219,7 +217,7 @@ def resolve_case(reference: str) -> Response:
 def reassign_case(reference: str) -> Response:
     """Hand a case to another rep: its owner or a supervisor."""
     to = body(Reassignment).to
-    return changed(lambda: services().case_rules.reassign(reference, to, actor()))
+    return told(changed(lambda: services().case_rules.reassign(reference, to, actor())), reference)
 
 
 @bp.post("/cases/<reference>/details")

@@ -10,6 +10,7 @@ from crm.models import Role
 from ivr import dispatch
 from ivr.api import bp
 from ivr.api.auth import asking, body, error, not_theirs
+from ivr.api.paging import Paging, page_of, query
 from ivr.services_access import services
 from queues import lines
 from queues.dispatcher import Moved
@@ -57,7 +58,7 @@ def list_escalations() -> Response:
                 "waiting_seconds": round(now - float(entry.get("arrived", now))),
             }
         )
-    return jsonify(escalations=waiting)
+    return page_of("escalations", waiting, query(Paging))
 
 
 @bp.post("/escalations/<call_sid>/accept")

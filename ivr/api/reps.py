@@ -9,6 +9,7 @@ from crm.models import Presence
 from crm.reps import UnknownRep
 from ivr.api import bp
 from ivr.api.auth import body, error, not_theirs
+from ivr.api.paging import Paging, page_of, query
 from ivr.services_access import services
 from queues.presence import PresenceRefused
 
@@ -23,10 +24,11 @@ class PresenceChange(BaseModel):
 
 @bp.get("/reps")
 def list_reps() -> Response:
-    """Every rep with their role, lines and presence."""
+    """Every rep with their role, lines and presence, a page at a time."""
     states = services().presence.states()
-    return jsonify(
-        reps=[
+    return page_of(
+        "reps",
+        [
             {
                 "id": rep.id,
                 "name": rep.name,
@@ -35,7 +37,8 @@ def list_reps() -> Response:
                 "presence": states[rep.id].value,
             }
             for rep in services().reps.all()
-        ]
+        ],
+        query(Paging),
     )
 
 
