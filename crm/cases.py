@@ -12,6 +12,7 @@ from redis.client import Pipeline
 
 from crm.keys import Keys
 from crm.models import Case, CaseEvent, CaseStatus, utcnow
+from crm.promise_watch import PromiseWatch
 from crm.reps import UnknownRep
 
 FIRST_REFERENCE_NUMBER = 1000
@@ -50,6 +51,7 @@ class CaseRepository:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self._redis = redis
         self._keys = keys
+        self._promises = PromiseWatch(redis, keys.cases_promised)
 
     def open(
         self,
@@ -168,10 +170,7 @@ class CaseRepository:
 
     def near_promise(self, until: float, limit: int = 1000) -> list[str]:
         """Open cases, not yet warned of, promised by `until` (or already late)."""
-        return cast(
-            list[str],
-            self._redis.zrangebyscore(self._keys.cases_promised, "-inf", until, 0, limit),
-        )
+        return self._promises.due_by(until, limit)
 
     def sign_offs_due(self, now: float, limit: int = 1000) -> list[str]:
         """Resolved cases whose customer has said nothing for as long as the flow allows."""

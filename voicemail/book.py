@@ -18,6 +18,7 @@ from typing import Any, Literal, cast
 from redis import Redis
 
 from crm.keys import Keys
+from crm.promise_watch import PromiseWatch
 from crm.scripts import LuaScript
 from voicemail.models import Callback, CallbackState, Message
 
@@ -62,6 +63,7 @@ class CallbackBook:
         self._redis = redis
         self._keys = keys
         self._clock = clock
+        self._promises = PromiseWatch(redis, keys.callbacks_promised)
         self._script_keys = [
             keys.callbacks_due,
             keys.callbacks_dialling,
@@ -194,12 +196,7 @@ class CallbackBook:
 
     def near_promise(self, within_seconds: float, limit: int = 1000) -> list[str]:
         """Open callbacks promised within `within_seconds` from now (or already past it)."""
-        return cast(
-            list[str],
-            self._redis.zrangebyscore(
-                self._keys.callbacks_promised, "-inf", self._clock() + within_seconds, 0, limit
-            ),
-        )
+        return self._promises.due_by(self._clock() + within_seconds, limit)
 
     def defer(self, callback_id: str, due: datetime) -> bool:
         """A waiting callback may not be dialled before `due`; False when it is not waiting."""
