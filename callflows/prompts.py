@@ -59,6 +59,11 @@ def sms_no_such_case(number: str) -> str:
     )
 
 
+def case_reference_told(reference: str, by: str) -> str:
+    """What a caller hears of their case as their conversation ends."""
+    return f"Your case number is {reference}. We'll get back to you by {by}."
+
+
 def case_opened_sms(reference: str, owner: str, by: str) -> str:
     """What a customer is texted when a case is opened for them: who, and by when."""
     return (

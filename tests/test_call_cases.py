@@ -73,6 +73,9 @@ def test_the_talk_time_of_a_call_goes_to_its_case(line: Line) -> None:
     call = line.call(BOB.phone)
     call.press("0")
     call.expect_bridged("sam")
+    (case,) = line.services.cases.open_for_caller(BOB.phone)
+    number = " ".join(case.reference.replace("-", ""))
+    call.expect_say(f"Your case number is {number}. We'll get back to you by")
     call.expect_ended()
     (case,) = line.services.cases.open_for_caller(BOB.phone)
     assert case.time_spent_seconds >= 2

@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 
 from flask.testing import FlaskClient
 
+from callflows.render import spelled
 from crm.models import Customer, Presence, Rep
 from ivr.services import Services
 from tests.signing import call_params, signed_post
@@ -111,7 +112,9 @@ def test_a_bridged_call_the_rep_accepted_is_a_conversation(
     assert services.reps.presence("sam") is Presence.BUSY
     params = ring_ended(DialCallStatus="completed", DialBridged="true")
     response = signed_post(client, RING_RESULT, params)
-    assert [e.tag for e in ElementTree.fromstring(response.data)] == ["Hangup"]
+    assert [e.tag for e in ElementTree.fromstring(response.data)] == ["Say", "Hangup"]
+    (reference,) = [case.reference for case in services.cases.open_for_caller(ADA.phone)]
+    assert spoken(response.data)[0].startswith(f"Your case number is {spelled(reference)}.")
     assert services.calls.details(params["CallSid"])["answered_by"] == "sam"
     assert services.calls.get(CALLER_SID).path[-1] == "ring:sam:completed"
     assert services.reps.presence("sam") is Presence.WRAP_UP

@@ -10,9 +10,10 @@ from flask import Response
 from twilio.twiml.voice_response import VoiceResponse
 
 from callflows import prompts, render
+from callflows.promises import spoken_time
 from crm import call_steps
 from crm.calls import ANSWERED_BY
-from crm.models import Rep
+from crm.models import Case, CaseStatus, Rep, utcnow
 from ivr.call_cases import case_of_taken_call
 from ivr.degrade import degrades_to
 from ivr.links import link
@@ -174,7 +175,8 @@ def ring_result() -> Response:
     if conversation:
         router.finished(call.call_sid, step.rep, step.line, result.duration)
         if taken_for := details.get("case"):
-            services().case_rules.talked(taken_for, step.rep, result.duration)
+            spent = services().case_rules.talked(taken_for, step.rep, result.duration)
+            return twiml(render.goodbye(services().flow, *case_told(spent)))
         return twiml(render.goodbye(services().flow))
     if call.call_status == "completed":  # the caller hung up while the rep was rung
         router.release(call.call_sid, call.customer_number)
@@ -182,6 +184,15 @@ def ring_result() -> Response:
     router.missed(call.call_sid, step.rep)
     could_not = prompts.owner_could_not_pick_up(rep_name(services().reps.get(step.rep)))
     return twiml(to_line(call, step.line, [could_not, prompts.CONNECTING], skip=step.rep))
+
+
+def case_told(case: Case) -> list[str]:
+    """What a caller hears of their case as the conversation ends: its reference and, while
+    it is open, when we promised to get back to them."""
+    if case.status is not CaseStatus.OPEN or case.promised_by is None:
+        return []
+    by = spoken_time(case.promised_by, utcnow(), services().flow)
+    return [prompts.case_reference_told(render.spelled(case.reference), by)]
 
 
 def connect_without_details() -> Response:
