@@ -1,10 +1,11 @@
-"""Signing staff in to the console from a Flask test client, as a browser would: the form's
-CSRF token read from the page, then the form posted."""
+"""Signing staff in to the console, as a browser would (from a Flask test client, or over HTTP):
+the form's CSRF token read from the page, then the form posted."""
 
 from __future__ import annotations
 
 import re
 
+import requests
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -31,3 +32,17 @@ def signed_in_as(client: FlaskClient, rep_id: str, password: str) -> str:
     answer = try_login(client, rep_id, password)
     assert answer.status_code == 303, answer.get_data(as_text=True)
     return form_token(client.get("/console/"))
+
+
+def browser(base_url: str, rep_id: str, password: str) -> tuple[requests.Session, str]:
+    """A browser signed in to the console over HTTP: its cookies, and the CSRF token its
+    scripts send with every unsafe API request."""
+    session = requests.Session()
+    page = session.get(f"{base_url}/console/login", timeout=10).text
+    signed = session.post(
+        f"{base_url}/console/login",
+        data={"id": rep_id, "password": password, "csrf_token": CSRF_INPUT.findall(page)[0]},
+        timeout=10,
+    )
+    assert signed.status_code == 200 and "Hello," in signed.text, signed.text
+    return session, CSRF_INPUT.findall(signed.text)[0]

@@ -16,7 +16,7 @@ from crm.passwords import hash_password
 from ivr.settings import Settings
 from simulator.script import Call
 from tests.conftest import Line, running_line
-from tests.staff_session import CSRF_INPUT
+from tests.staff_session import browser
 
 ADA = Customer(phone="+14155550100", name="Ada Lovelace", spend=Decimal(25000))
 SAM = Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x")
@@ -129,18 +129,9 @@ def test_a_rep_hands_a_live_call_up_to_a_manager(floor: Line) -> None:
 
 
 def console(line: Line, rep: Rep, password: str) -> tuple[requests.Session, str]:
-    """A browser signed in to the console as `rep`: its cookies, and the CSRF token its
-    scripts send with every unsafe API request."""
+    """`rep`, with `password`, signed in to the console in a browser of their own."""
     line.services.reps.save_all([rep.model_copy(update={"password_hash": hash_password(password)})])
-    browser = requests.Session()
-    page = browser.get(f"{line.url}/console/login", timeout=10).text
-    signed = browser.post(
-        f"{line.url}/console/login",
-        data={"id": rep.id, "password": password, "csrf_token": CSRF_INPUT.findall(page)[0]},
-        timeout=10,
-    )
-    assert signed.status_code == 200 and f"Hello, {rep.name}" in signed.text
-    return browser, CSRF_INPUT.findall(signed.text)[0]
+    return browser(line.url, rep.id, password)
 
 
 def test_two_signed_in_supervisors_accept_at_once_and_only_the_first_gets_the_call(

@@ -10,6 +10,6 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 # The views and the guard register themselves on `bp` when their modules are imported.
-from ivr.api import auth, callbacks, cases, escalations, reports, reps  # noqa: E402
+from ivr.api import auth, callbacks, cases, escalations, me, reports, reps  # noqa: E402
 
-__all__ = ["auth", "bp", "callbacks", "cases", "escalations", "reports", "reps"]
+__all__ = ["auth", "bp", "callbacks", "cases", "escalations", "me", "reports", "reps"]
