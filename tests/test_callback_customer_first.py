@@ -84,6 +84,7 @@ def test_a_rep_who_does_not_take_the_answered_customer_passes_them_to_the_next(
 ) -> None:
     callback_id = message_waiting(desk, "My parcel never arrived")
     desk.sim.switch.people["+14155550200"].presses = "9"  # Sam declines in the whisper
+    desk.sim.switch.people[BOB.phone].presses = None  # Bob waits on hold, choosing nothing
     desk.services.presence.set("sam", Presence.AVAILABLE)
 
     customer_leg = eventually(lambda: desk.sim.switch.legs_to("bob"))[0]
