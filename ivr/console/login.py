@@ -1,5 +1,5 @@
 """Signing in to the console (`id` and `password`, checked against the hashes `ivr import reps`
-stored) and out again, and the page a signed-in rep lands on.
+stored) and out again.
 
 A wrong id and a wrong password get the same answer, after the same work (an unknown id's
 password is checked against a hash of nothing), so the form does not tell which ids exist.
@@ -78,13 +78,3 @@ def logout() -> Response:
         return login_page(EXPIRED, status=400)
     sign_out()
     return redirect(url_for("console.login_form"), 303)  # type: ignore[return-value]
-
-
-@bp.get("/")
-def home() -> Response:
-    """Where a signed-in rep lands; anyone else is sent to sign in."""
-    staff = signed_in()
-    if staff is None:
-        return redirect(url_for("console.login_form"), 303)  # type: ignore[return-value]
-    html = render_template("console/home.html", staff=staff, csrf=csrf_token())
-    return Response(html, mimetype="text/html")

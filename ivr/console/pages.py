@@ -1,0 +1,41 @@
+"""The console's pages: a rep's own screen (presence, the call ringing them with who and why,
+their cases and callbacks) and, for supervisors, the floor (escalations to accept, callers
+waiting, reps, callbacks at risk). Each page is a frame the browser fills from the JSON API
+(`/api/me`, `/api/floor`, `/api/escalations`), so the console can do nothing the API cannot.
+
+Signed out (or idle too long), a page sends the browser to sign in; a rep opening a
+supervisors' page gets a page saying so, with 403."""
+
+from __future__ import annotations
+
+from flask import Response, redirect, render_template, url_for
+
+from ivr.console import bp
+from ivr.staff import csrf_token, signed_in
+
+
+def to_sign_in() -> Response:
+    """Where a browser without a session goes."""
+    return redirect(url_for("console.login_form"), 303)  # type: ignore[return-value]
+
+
+@bp.get("/")
+def home() -> Response:
+    """A rep's own screen."""
+    staff = signed_in()
+    if staff is None:
+        return to_sign_in()
+    html = render_template("console/home.html", staff=staff, csrf=csrf_token())
+    return Response(html, mimetype="text/html")
+
+
+@bp.get("/floor")
+def floor() -> Response:
+    """The supervisors' view of the floor."""
+    staff = signed_in()
+    if staff is None:
+        return to_sign_in()
+    if not staff.is_supervisor:
+        html = render_template("console/refused.html", staff=staff)
+        return Response(html, 403, mimetype="text/html")
+    return Response(render_template("console/floor.html", csrf=csrf_token()), mimetype="text/html")

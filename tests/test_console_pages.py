@@ -1,0 +1,66 @@
+"""The console's pages as a browser gets them: signed out, to the sign-in form; a rep gets their
+own screen (with the session's CSRF token for its scripts) and a clear 403 page for the
+supervisors' floor; a supervisor gets the floor. Against the suite's real Redis."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from crm.models import Rep, Role
+from crm.passwords import hash_password
+from ivr.services import Services
+from tests.staff_session import signed_in_as
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def staffed(services: Services) -> Services:
+    hashed = hash_password(PASSWORD)
+    services.reps.save_all(
+        [
+            Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash=hashed),
+            Rep(
+                id="mia",
+                name="Mia Chen",
+                endpoint="+14155550300",
+                password_hash=hashed,
+                role=Role.SUPERVISOR,
+            ),
+        ]
+    )
+    return services
+
+
+@pytest.mark.parametrize("page", ["/console/", "/console/floor"])
+def test_signed_out_every_page_sends_the_browser_to_sign_in(
+    app: Flask, staffed: Services, page: str
+) -> None:
+    answer = app.test_client().get(page)
+    assert (answer.status_code, answer.headers["Location"]) == (303, "/console/login")
+
+
+def test_a_rep_gets_their_screen_and_a_clear_refusal_of_the_floor(
+    app: Flask, staffed: Services
+) -> None:
+    sam = app.test_client()
+    token = signed_in_as(sam, "sam", PASSWORD)
+    screen = sam.get("/console/").get_data(as_text=True)
+    assert f'<meta name="csrf-token" content="{token}">' in screen
+    assert 'data-presence="available"' in screen and "Your call" in screen
+    assert "Watch the floor" not in screen
+    refused = sam.get("/console/floor")
+    assert refused.status_code == 403
+    assert "This page is for supervisors" in refused.get_data(as_text=True)
+
+
+def test_a_supervisor_gets_the_floor_and_the_pages_script(app: Flask, staffed: Services) -> None:
+    mia = app.test_client()
+    signed_in_as(mia, "mia", PASSWORD)
+    assert "Watch the floor" in mia.get("/console/").get_data(as_text=True)
+    floor = mia.get("/console/floor")
+    assert floor.status_code == 200
+    assert "Waiting for a manager" in floor.get_data(as_text=True)
+    script = mia.get("/static/console.js")
+    assert script.status_code == 200 and b"function consoleFloor" in script.data
