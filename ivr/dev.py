@@ -10,6 +10,7 @@ commands started in the same directory (imports, cases, presence) reach the same
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import signal
@@ -109,6 +110,14 @@ def dev_environment(ports: DevPorts) -> dict[str, str]:
         "SUPPORT_NUMBER": DEV_SUPPORT_NUMBER,
         "SECRET_KEY": DEV_SECRET_KEY,
     }
+
+
+def demo_sign_ins() -> str:
+    """The demo reps' ids and passwords, as the console's sign-in takes them."""
+    with files("ivr").joinpath("demo", "reps.csv").open() as rows:
+        return ", ".join(
+            f"{row['id']} / {row['password']} ({row['role']})" for row in csv.DictReader(rows)
+        )
 
 
 def load_demo_data(services: Services) -> list[Customer]:
@@ -227,6 +236,7 @@ def run(ports: DevPorts) -> int:
         print(
             "\nThe support line is running (Ctrl-C stops it):\n"
             f"  dev phone   {ports.simulator_url}/phone   dial the line as a demo customer\n"
+            f"  console     {ports.app_url}/console/   sign in as {demo_sign_ins()}\n"
             f"  web app     {ports.app_url}   (Twilio webhooks under /voice)\n"
             f"  health      {ports.app_url}/healthz\n"
             "Other ivr commands run in this directory reach this line while it runs;\n"

@@ -89,6 +89,17 @@ def test_dev_phone_call_reaches_the_app_and_everything_stops_after(tmp_path: Pat
     try:
         wait_for_line(process, printed, "health", timeout=60)
         assert any(f"http://127.0.0.1:{sim_port}/phone" in line for line in printed)
+        (console,) = [line for line in printed if "/console/" in line]
+        assert "sam / demo (rep)" in console and "mia / demo (supervisor)" in console
+        staff = requests.Session()
+        form = staff.get(f"http://127.0.0.1:{app_port}/console/login", timeout=5).text
+        token = form.split('name="csrf_token" value="')[1].split('"')[0]
+        signed = staff.post(
+            f"http://127.0.0.1:{app_port}/console/login",
+            data={"id": "sam", "password": "demo", "csrf_token": token},
+            timeout=5,
+        )
+        assert "Hello, Sam Rivera" in signed.text
 
         phone = f"http://127.0.0.1:{sim_port}/phone/api/calls"
         call = requests.post(phone, json={"from": "+14155550101"}, timeout=5).json()
