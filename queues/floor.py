@@ -1,6 +1,6 @@
 """The floor as it is now, for the people watching it: which call each rep is on or being
-rung for, and who waits on each line (by tier, with the longest wait). Read-only: the router
-decides; this only shows."""
+rung for, how long their wrap-up still runs, and who waits on each line (by tier, with the
+longest wait). Read-only: the router decides; this only shows."""
 
 from __future__ import annotations
 
@@ -34,6 +34,11 @@ class Floor:
     def call_of(self, rep_id: str) -> str | None:
         """The call (or callback) the rep is being rung for or is talking to, if any."""
         return cast(str | None, self._redis.hget(self._keys.offers, rep_id))
+
+    def wrap_up_left(self, rep_id: str, now: float) -> int | None:
+        """Seconds of the rep's wrap-up still to run; None when they are not wrapping up."""
+        ends = self._redis.zscore(self._keys.wrap_up_ends, rep_id)
+        return None if ends is None else max(0, round(float(ends) - now))
 
     def lines(self, now: float) -> list[LineNow]:
         """Each line's waiting callers, in line order."""

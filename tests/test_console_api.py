@@ -86,3 +86,12 @@ def test_the_supervisor_sees_the_floor_and_a_rep_may_not(floor: Line) -> None:
         403,
         {"error": "sam is not a supervisor; the floor is for supervisors"},
     )
+
+
+def test_a_rep_in_wrap_up_sees_how_long_it_still_runs(floor: Line) -> None:
+    sam, _ = browser(floor.url, "sam", PASSWORD)
+    assert sam.get(f"{floor.url}/api/me", timeout=10).json()["wrap_up_seconds_left"] is None
+    floor.services.presence.set("sam", Presence.WRAP_UP)
+    me = sam.get(f"{floor.url}/api/me", timeout=10).json()
+    assert me["presence"] == "wrap-up"
+    assert 0 < me["wrap_up_seconds_left"] <= floor.services.flow.routing.wrap_up_seconds

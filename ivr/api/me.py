@@ -39,11 +39,13 @@ def me() -> Response:
         return error(400, "the API token is no rep: sign in to the console to have a screen")
     pop = screen_pop(services(), staff.id)
     callbacks = [c for c in services().callbacks.open_callbacks() if c.owner == staff.id]
+    wrap_up = Floor(services().redis, services().keys).wrap_up_left(staff.id, utcnow().timestamp())
     return jsonify(
         id=staff.id,
         name=staff.name,
         role=staff.role.value,
         presence=services().reps.presence(staff.id).value,
+        wrap_up_seconds_left=wrap_up,
         call=asdict(pop) if pop else None,
         cases=[my_case(case) for case in services().cases.open_for_owner(staff.id)],
         callbacks=[callback_json(c) for c in callbacks],

@@ -84,7 +84,9 @@ function consoleRep() {
   }
   async function refresh() {
     const screen = await api("GET", "/me");
-    document.getElementById("presence").textContent = screen.presence;
+    const left = screen.wrap_up_seconds_left;
+    document.getElementById("presence").textContent =
+      left === null ? screen.presence : `${screen.presence} (${left} s left)`;
     fill(document.getElementById("call"), callView(screen.call));
     fill(document.getElementById("cases"), screen.cases.map((c) =>
       element("li", `${c.reference}: ${c.subject} — ${c.status}, promised by ${when(c.promised_by)}${c.flagged ? " — flagged" : ""}`)));
