@@ -1,6 +1,7 @@
 """The console in a real browser (Debian's Chromium, headless, driven by Playwright), against the
 line served over HTTP with the simulator playing Twilio: a rep signs in, goes available, and
-sees a call pop up with the caller's case before answering, without a reload; two supervisors
+sees a call pop up with the caller's case before answering, without a reload, takes it and
+sees it on the case's timeline, and adds a note; two supervisors
 accept one escalation at once and only one gets it, the other is told. Each view is kept as a
 screenshot in `screenshots/` (not committed)."""
 
@@ -77,7 +78,7 @@ def signed_in(browser: Browser, line: Line, rep_id: str) -> Page:
     return page
 
 
-def test_a_call_pops_up_with_the_callers_case_before_the_rep_answers(
+def test_a_call_pops_up_with_the_callers_case_and_taking_it_shows_on_the_case(
     chromium: Browser, floor: Line
 ) -> None:
     reference = floor.services.case_rules.open(ADA.phone, "sam", "Router drops").reference
@@ -91,6 +92,15 @@ def test_a_call_pops_up_with_the_callers_case_before_the_rep_answers(
     expect(call).to_contain_text("Tier: gold. Line: support.")
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "rep-view.png"), full_page=True)
+
+    floor.sim.switch.legs_to("sam")[0].press("1")  # Sam takes it: the call goes on the case
+    page.click(f"#cases a:has-text('{reference}')")
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text("call by sam", timeout=SHOWN_WITHIN_MS)
+    page.fill("#note-text", "Firmware update sent")
+    page.click("#note button")
+    expect(timeline).to_contain_text("note by sam — Firmware update sent", timeout=SHOWN_WITHIN_MS)
+    page.screenshot(path=str(SCREENSHOTS / "case-view.png"), full_page=True)
 
 
 def test_two_supervisors_accept_one_escalation_and_only_one_gets_it(

@@ -52,7 +52,9 @@ def test_a_rep_gets_their_screen_and_a_clear_refusal_of_the_floor(
     assert "Watch the floor" not in screen
     refused = sam.get("/console/floor")
     assert refused.status_code == 403
-    assert "This page is for supervisors" in refused.get_data(as_text=True)
+    assert "you are signed in as a rep: the floor is for supervisors" in refused.get_data(
+        as_text=True
+    )
 
 
 def test_a_supervisor_gets_the_floor_and_the_pages_script(app: Flask, staffed: Services) -> None:
@@ -64,3 +66,31 @@ def test_a_supervisor_gets_the_floor_and_the_pages_script(app: Flask, staffed: S
     assert "Waiting for a manager" in floor.get_data(as_text=True)
     script = mia.get("/static/console.js")
     assert script.status_code == 200 and b"function consoleFloor" in script.data
+
+
+def test_a_case_page_is_its_owners_and_a_supervisors_only(app: Flask, staffed: Services) -> None:
+    staffed.reps.save_all(
+        [
+            Rep(
+                id="kim",
+                name="Kim Lee",
+                endpoint="+14155550201",
+                password_hash=hash_password(PASSWORD),
+            )
+        ]
+    )
+    reference = staffed.case_rules.open("+14155550100", "sam", "Router drops").reference
+    for rep_id in ("sam", "mia"):
+        browser = app.test_client()
+        signed_in_as(browser, rep_id, PASSWORD)
+        page = browser.get(f"/console/cases/{reference}")
+        assert page.status_code == 200
+        assert f'<meta name="case" content="{reference}">' in page.get_data(as_text=True)
+    kim = app.test_client()
+    signed_in_as(kim, "kim", PASSWORD)
+    refused = kim.get(f"/console/cases/{reference}")
+    assert refused.status_code == 403
+    assert f"Case {reference} is sam&#39;s: only they or a supervisor work on it." in (
+        refused.get_data(as_text=True)
+    )
+    assert kim.get("/console/cases/C-9999").status_code == 404

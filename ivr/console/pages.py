@@ -1,16 +1,18 @@
 """The console's pages: a rep's own screen (presence, the call ringing them with who and why,
-their cases and callbacks) and, for supervisors, the floor (escalations to accept, callers
-waiting, reps, callbacks at risk). Each page is a frame the browser fills from the JSON API
-(`/api/me`, `/api/floor`, `/api/escalations`), so the console can do nothing the API cannot.
+their cases and callbacks), a case's page (timeline, notes, closing) for its owner, and, for
+supervisors, the floor (escalations to accept, callers waiting, reps, callbacks at risk). Each
+page is a frame the browser fills from the JSON API (`/api/me`, `/api/cases/<ref>`,
+`/api/floor`, `/api/escalations`), so the console can do nothing the API cannot.
 
 Signed out (or idle too long), a page sends the browser to sign in; a rep opening a
-supervisors' page gets a page saying so, with 403."""
+supervisors' page or another rep's case gets a page saying so, with 403."""
 
 from __future__ import annotations
 
 from flask import Response, redirect, render_template, url_for
 
 from ivr.console import bp
+from ivr.services_access import services
 from ivr.staff import csrf_token, signed_in
 
 
@@ -36,6 +38,26 @@ def floor() -> Response:
     if staff is None:
         return to_sign_in()
     if not staff.is_supervisor:
-        html = render_template("console/refused.html", staff=staff)
-        return Response(html, 403, mimetype="text/html")
+        problem = f"{staff.name}, you are signed in as a rep: the floor is for supervisors."
+        return Response(render_template("console/refused.html", problem=problem), 403)
     return Response(render_template("console/floor.html", csrf=csrf_token()), mimetype="text/html")
+
+
+@bp.get("/cases/<reference>")
+def case(reference: str) -> Response:
+    """A case its owner (or a supervisor) works on: timeline, notes, closing. Another rep gets a
+    page saying whose it is, with 403; a case there is none of, 404."""
+    staff = signed_in()
+    if staff is None:
+        return to_sign_in()
+    found = services().cases.get(reference)
+    if found is None:
+        problem = f"There is no case {reference}."
+        return Response(render_template("console/refused.html", problem=problem), 404)
+    if found.owner != staff.id and not staff.is_supervisor:
+        problem = (
+            f"Case {found.reference} is {found.owner}'s: only they or a supervisor work on it."
+        )
+        return Response(render_template("console/refused.html", problem=problem), 403)
+    html = render_template("console/case.html", reference=found.reference, csrf=csrf_token())
+    return Response(html, mimetype="text/html")

@@ -88,8 +88,14 @@ function consoleRep() {
     document.getElementById("presence").textContent =
       left === null ? screen.presence : `${screen.presence} (${left} s left)`;
     fill(document.getElementById("call"), callView(screen.call));
-    fill(document.getElementById("cases"), screen.cases.map((c) =>
-      element("li", `${c.reference}: ${c.subject} — ${c.status}, promised by ${when(c.promised_by)}${c.flagged ? " — flagged" : ""}`)));
+    fill(document.getElementById("cases"), screen.cases.map((c) => {
+      const item = element("li");
+      item.append(
+        element("a", c.reference, { href: `/console/cases/${c.reference}` }),
+        `: ${c.subject} — ${c.status}, promised by ${when(c.promised_by)}${c.flagged ? " — flagged" : ""}`,
+      );
+      return item;
+    }));
     fill(document.getElementById("callbacks"), screen.callbacks.map((c) => {
       const item = element("li", `${c.id} for ${c.phone}, promised by ${when(c.promised_by)}${c.at_risk ? " — at risk" : ""} `);
       const start = element("button", "Start now", { type: "button" });
@@ -134,6 +140,41 @@ function consoleFloor() {
     document.getElementById("due").textContent = `Callbacks due now: ${floor.callbacks_due}.`;
     fill(document.getElementById("at-risk"), floor.callbacks_at_risk.map((c) =>
       element("li", `${c.id} for ${c.phone}, promised by ${when(c.promised_by)}, ${c.state}`)));
+  }
+  every(refresh);
+}
+
+// ----- a case's page -----
+
+function consoleCase() {
+  const reference = document.querySelector('meta[name="case"]').content;
+  const problem = document.getElementById("case-problem");
+  async function act(path, body) {
+    try {
+      await api("POST", `/cases/${reference}/${path}`, body);
+      say(problem, "");
+    } catch (error) {
+      say(problem, error.message);
+    }
+    refresh();
+  }
+  document.getElementById("note").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = document.getElementById("note-text");
+    act("notes", { text: text.value }).then(() => { text.value = ""; });
+  });
+  document.getElementById("close").addEventListener("submit", (event) => {
+    event.preventDefault();
+    act("close", { reason: document.getElementById("close-reason").value });
+  });
+  async function refresh() {
+    const found = await api("GET", `/cases/${reference}`);
+    fill(document.getElementById("case"), [
+      element("p", `${found.subject} — ${found.status}${found.flagged ? ", flagged" : ""}`),
+      element("p", `Owner: ${found.owner}. Promised by ${when(found.promised_by)}. Time spent: ${Math.round(found.time_spent_seconds / 60)} min.`),
+    ]);
+    fill(document.getElementById("timeline"), found.timeline.map((e) =>
+      element("li", `${when(e.at)}: ${e.kind}${e.by ? " by " + e.by : ""}${e.text ? " — " + e.text : ""}`)));
   }
   every(refresh);
 }
