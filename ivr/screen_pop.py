@@ -1,11 +1,13 @@
 """What a rep sees of the call ringing them or in progress, before they say hello: who is
 calling (name, number, tier), which line, what they chose in the menu, why they call (a
-manager escalation's reason, a callback's messages as transcribed), and their open cases with
-their timelines."""
+manager escalation's reason, a callback's messages as transcribed, and links to hear them
+through the console), and their open cases with their timelines."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from flask import url_for
 
 from crm.models import Case, CaseEvent
 from ivr.services import Services
@@ -37,6 +39,7 @@ class ScreenPop:
     line: str
     menu_path: list[str] = field(default_factory=list)
     why: list[str] = field(default_factory=list)
+    recordings: list[str] = field(default_factory=list)  # the console's own links, never Twilio's
     cases: list[OpenCase] = field(default_factory=list)
 
 
@@ -73,6 +76,11 @@ def screen_pop(services: Services, rep_id: str) -> ScreenPop | None:
             "standard",
             callback.line,
             why=[t for t in heard if t],
+            recordings=[
+                url_for("console.recording", callback_id=callback.id, number=n)
+                for n, message in enumerate(callback.messages)
+                if message.recording_url
+            ],
         )
     else:
         entry = services.router.entry(sid)

@@ -8,6 +8,6 @@ from flask import Blueprint
 bp = Blueprint("console", __name__, url_prefix="/console")
 
 # The views register themselves on `bp` when their modules are imported.
-from ivr.console import login, pages  # noqa: E402
+from ivr.console import login, pages, recordings  # noqa: E402
 
-__all__ = ["bp", "login", "pages"]
+__all__ = ["bp", "login", "pages", "recordings"]

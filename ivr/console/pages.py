@@ -16,6 +16,11 @@ from ivr.services_access import services
 from ivr.staff import csrf_token, signed_in
 
 
+def refused(problem: str, status: int) -> Response:
+    """A page saying why this page is not for them (or not there)."""
+    return Response(render_template("console/refused.html", problem=problem), status)
+
+
 def to_sign_in() -> Response:
     """Where a browser without a session goes."""
     return redirect(url_for("console.login_form"), 303)  # type: ignore[return-value]
@@ -38,8 +43,9 @@ def floor() -> Response:
     if staff is None:
         return to_sign_in()
     if not staff.is_supervisor:
-        problem = f"{staff.name}, you are signed in as a rep: the floor is for supervisors."
-        return Response(render_template("console/refused.html", problem=problem), 403)
+        return refused(
+            f"{staff.name}, you are signed in as a rep: the floor is for supervisors.", 403
+        )
     return Response(render_template("console/floor.html", csrf=csrf_token()), mimetype="text/html")
 
 
@@ -52,8 +58,7 @@ def case(reference: str) -> Response:
         return to_sign_in()
     found = services().cases.get(reference)
     if found is None:
-        problem = f"There is no case {reference}."
-        return Response(render_template("console/refused.html", problem=problem), 404)
+        return refused(f"There is no case {reference}.", 404)
     if found.owner != staff.id and not staff.is_supervisor:
         problem = (
             f"Case {found.reference} is {found.owner}'s: only they or a supervisor work on it."

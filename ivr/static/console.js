@@ -59,6 +59,11 @@ function callView(call) {
   ];
   if (call.menu_path.length) parts.push(element("p", `In the menu: ${call.menu_path.join(" → ")}`));
   for (const why of call.why) parts.push(element("p", `Why: ${why}`));
+  call.recordings.forEach((source, n) => {
+    const label = element("p", `Their message ${n + 1}: `);
+    label.append(element("audio", null, { controls: "", preload: "none", src: source }));
+    parts.push(label);
+  });
   for (const open of call.cases) {
     parts.push(element("h3", `Case ${open.reference}: ${open.subject}${open.flagged ? " (flagged)" : ""}`));
     const timeline = element("ol");
