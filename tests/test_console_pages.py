@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from crm.case_rules import Actor, CaseDetails
 from crm.models import Rep, Role
 from crm.passwords import hash_password
 from ivr.services import Services
@@ -94,3 +95,20 @@ def test_a_case_page_is_its_owners_and_a_supervisors_only(app: Flask, staffed: S
         refused.get_data(as_text=True)
     )
     assert kim.get("/console/cases/C-9999").status_code == 404
+
+
+def test_a_supervisor_reads_the_reports_as_charts_a_rep_may_not(
+    app: Flask, staffed: Services
+) -> None:
+    reference = staffed.case_rules.open("+14155550100", "sam", "Router drops", "line").reference
+    staffed.case_rules.describe(reference, Actor("mia", True), CaseDetails(recurring=True))
+    mia = app.test_client()
+    signed_in_as(mia, "mia", PASSWORD)
+    page = mia.get("/console/reports")
+    assert page.status_code == 200
+    shown = page.get_data(as_text=True)
+    assert '<svg role="img" aria-label="Recurring problems, by category: line 1"' in shown
+    assert "<figcaption>Callers who waited, by tier</figcaption>" in shown
+    sam = app.test_client()
+    signed_in_as(sam, "sam", PASSWORD)
+    assert sam.get("/console/reports").status_code == 403
