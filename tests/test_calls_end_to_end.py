@@ -391,6 +391,7 @@ def test_redis_going_away_on_hold_still_lets_the_caller_leave_a_message(
         call.expect_say("Thank you. We will call you back by")
         call.expect("hangup")
         call.wait()
+        line.sim.switch.settle()  # the recording's and transcription's reports are in, too
         # What Twilio reports and cannot be stored is refused, so Twilio retries and shows it.
         assert [e for e in line.sim.errors if "503" not in e] == []
         line.sim.errors.clear()
