@@ -45,3 +45,33 @@ def calls_by_tier(redis: Redis, keys: Keys) -> list[TierFigures]:
         )
         for tier, got in sorted(measures.items(), key=lambda item: (order.get(item[0], 3), item[0]))
     ]
+
+
+@dataclass(frozen=True)
+class HourFigures:
+    """One tier's callers who waited, in one hour of the day (the line's time)."""
+
+    tier: str
+    hour: int
+    calls: int
+    abandoned: int
+
+    @property
+    def answered(self) -> int:
+        """Those a person took."""
+        return self.calls - self.abandoned
+
+
+def calls_by_hour(redis: Redis, keys: Keys) -> list[HourFigures]:
+    """Each tier's waiting callers by hour of day, in tier order, then hour."""
+    measures: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
+    for name, raw in cast(dict[str, str], redis.hgetall(keys.call_tally_by_hour)).items():
+        tier, hour, measure = name.rsplit("|", 2)
+        measures[(tier, int(hour))][measure] = int(raw)
+    order = {"gold": 0, "silver": 1, "standard": 2}
+    return [
+        HourFigures(tier, hour, got.get("calls", 0), got.get("abandoned", 0))
+        for (tier, hour), got in sorted(
+            measures.items(), key=lambda item: (order.get(item[0][0], 3), item[0])
+        )
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import cast
+from zoneinfo import ZoneInfo
 
 from redis import Redis
 from redis.client import Pipeline
@@ -101,18 +102,22 @@ class CallLog:
             kept, _ = pipe.execute()
         return bool(kept)
 
-    def count_ended(self, call_sid: str) -> bool:
-        """Count an ended call that waited in a line in the tier report: abandoned or not, and
-        its time in the queue. Once per call, however often its end is reported; False when it
-        was counted already or never waited."""
-        details = self.details(call_sid)
-        if QUEUE not in details or not self.keep_once(call_sid, "counted", "1"):
+    def count_ended(self, call_sid: str, zone: ZoneInfo) -> bool:
+        """Count an ended call that waited in a line in the tier report: abandoned or not, its
+        time in the queue, and the hour (in the line's `zone`) it came in. Once per call,
+        however often its end is reported; False when it was counted already or never waited."""
+        record = self.get(call_sid)
+        if record is None or record.queue is None or not self.keep_once(call_sid, "counted", "1"):
             return False
-        tier, tally = details.get(TIER, "standard"), self._keys.call_tally
+        tier, tally = record.tier or "standard", self._keys.call_tally
+        abandoned = int(record.outcome == "abandoned")
+        hour = f"{tier}|{record.started_at.astimezone(zone).hour:02d}"
         with self._redis.pipeline(transaction=False) as pipe:
             pipe.hincrby(tally, f"{tier}|calls", 1)
-            pipe.hincrby(tally, f"{tier}|abandoned", int(details.get(OUTCOME) == "abandoned"))
-            pipe.hincrbyfloat(tally, f"{tier}|wait_seconds", float(details.get(WAIT_SECONDS, 0)))
+            pipe.hincrby(tally, f"{tier}|abandoned", abandoned)
+            pipe.hincrbyfloat(tally, f"{tier}|wait_seconds", record.wait_seconds)
+            pipe.hincrby(self._keys.call_tally_by_hour, f"{hour}|calls", 1)
+            pipe.hincrby(self._keys.call_tally_by_hour, f"{hour}|abandoned", abandoned)
             pipe.execute()
         return True
 

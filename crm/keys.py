@@ -148,6 +148,12 @@ class Keys:
         return f"{self.prefix}calls:tally"
 
     @property
+    def call_tally_by_hour(self) -> str:
+        """Hash: the same calls by tier and the line's hour of day they came in:
+        `<tier>|<HH>|calls` and `<tier>|<HH>|abandoned`."""
+        return f"{self.prefix}calls:tally:hour"
+
+    @property
     def cases_recurring(self) -> str:
         """Hash: recurring cases and their time spent by category and week opened:
         `<category>|<ISO week>|cases` and `...|seconds`."""

@@ -4,11 +4,12 @@ however often its end is reported; the report reads the same from the CLI and th
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from click.testing import CliRunner
 
-from crm.call_reports import calls_by_tier
+from crm.call_reports import calls_by_hour, calls_by_tier
 from crm.models import Customer, Presence, Rep
 from ivr.cli import main
 from tests.conftest import Line
@@ -24,6 +25,7 @@ def test_abandoned_and_answered_calls_are_counted_by_tier_once(
     line.services.customers.save_all([ADA, BOB])
     line.services.reps.save_all([SAM])
     line.sim.add_person(SAM.endpoint, name="sam")
+    started_hour = datetime.now(line.services.flow.zone).hour
     gone = line.call(ADA.phone)
     gone.press("0")
     gone.expect_enqueue("support")
@@ -42,7 +44,11 @@ def test_abandoned_and_answered_calls_are_counted_by_tier_once(
         for t in calls_by_tier(line.services.redis, line.services.keys)
     }
     assert tiers == {"gold": (1, 1), "standard": (1, 0)}
-    assert not line.services.calls.count_ended(gone.sid)  # its end reported again: not twice
+    hours_of_the_line = {datetime.now(line.services.flow.zone).hour, started_hour}
+    by_hour = calls_by_hour(line.services.redis, line.services.keys)
+    assert [(h.tier, h.calls, h.answered) for h in by_hour] == [("gold", 1, 0), ("standard", 1, 1)]
+    assert {h.hour for h in by_hour} <= hours_of_the_line
+    assert not line.services.calls.count_ended(gone.sid, line.services.flow.zone)  # not twice
     printed = CliRunner().invoke(main, ["report", "calls"], env=env)
     assert printed.output.splitlines()[0].startswith("gold: 1 calls, 1 abandoned (100%)")
     token = {"Authorization": f"Bearer {line.services.settings.ivr_api_token}"}

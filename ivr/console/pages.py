@@ -9,18 +9,12 @@ supervisors' page or another rep's case gets a page saying so, with 403."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Response, redirect, render_template, url_for
 
-from crm.call_reports import calls_by_tier
-from crm.case_reports import case_report, recurring_report
-from crm.models import utcnow
 from ivr.console import bp
-from ivr.console.charts import Bar, bar_chart
+from ivr.console.report_charts import report_charts
 from ivr.services_access import services
 from ivr.staff import csrf_token, signed_in
-from voicemail.promises import promise_report
 
 
 def refused(problem: str, status: int) -> Response:
@@ -77,8 +71,7 @@ def case(reference: str) -> Response:
 
 @bp.get("/reports")
 def reports() -> Response:
-    """The reports as charts, for supervisors: callers who waited and hung up, by tier;
-    promises kept and broken (callbacks this week, cases); recurring problems by category."""
+    """The reports as charts, for supervisors (`ivr.console.report_charts`)."""
     staff = signed_in()
     if staff is None:
         return to_sign_in()
@@ -86,32 +79,5 @@ def reports() -> Response:
         return refused(
             f"{staff.name}, you are signed in as a rep: reports are for supervisors.", 403
         )
-    redis, keys, now = services().redis, services().keys, utcnow()
-    tiers = calls_by_tier(redis, keys)
-    cases = case_report(redis, keys)
-    week = promise_report(services().callbacks, now - timedelta(days=7), now)
-    recurring: dict[str, int] = {}
-    for row in recurring_report(redis, keys):
-        recurring[row.category] = recurring.get(row.category, 0) + row.cases
-    charts = [
-        bar_chart("Callers who waited, by tier", [Bar(t.tier, t.calls) for t in tiers]),
-        bar_chart(
-            "Callers who hung up before a person took them, by tier",
-            [Bar(t.tier, t.abandoned) for t in tiers],
-        ),
-        bar_chart(
-            "Mean wait by tier", [Bar(t.tier, round(t.mean_wait_seconds)) for t in tiers], " s"
-        ),
-        bar_chart(
-            "Promises of the last 7 days: callbacks",
-            [Bar("kept", week.kept), Bar("broken", week.broken)],
-        ),
-        bar_chart(
-            "Promises of closed cases",
-            [Bar(answer, n) for answer, n in sorted(cases.promises.items())],
-        ),
-        bar_chart(
-            "Recurring problems, by category", [Bar(c, n) for c, n in sorted(recurring.items())]
-        ),
-    ]
+    charts = report_charts(services())
     return Response(render_template("console/reports.html", charts=charts), mimetype="text/html")

@@ -87,7 +87,7 @@ def status() -> Response:
         {CALL_STATUS: report.status, "duration": str(report.duration)},
     )
     if report.status in ENDED_STATUSES:  # its outcome is known now: counted by tier, once
-        services().calls.count_ended(current_call().call_sid)
+        services().calls.count_ended(current_call().call_sid, services().flow.zone)
     return answer
 
 
