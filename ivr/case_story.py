@@ -11,6 +11,7 @@ from callflows import CallFlow
 from callflows.promises import spoken_time, written_time
 from callflows.render import first_name
 from crm.models import Case, CaseEvent, CaseStatus, utcnow
+from ivr.services import Services
 
 STATUS_WORDS = {
     CaseStatus.OPEN: "open: we're working on it",
@@ -88,6 +89,14 @@ def tell(case: Case, timeline: list[CaseEvent], names: dict[str, str], flow: Cal
     )
 
 
-def first_names(names: dict[str, str]) -> dict[str, str]:
-    """Rep ids to the first names the customer is told."""
-    return {rep_id: first_name(name) for rep_id, name in names.items()}
+def story_of(services: Services, case: Case) -> CaseStory:
+    """The story of `case`, with its timeline and the reps' first names."""
+    names = {rep.id: first_name(rep.name) for rep in services.reps.all()}
+    return tell(case, services.cases.timeline(case.reference), names, services.flow)
+
+
+def owner_and_promise(services: Services, case: Case) -> tuple[str, str]:
+    """The owner's first name and the promised time, as the customer is told them."""
+    owner = services.reps.get(case.owner)
+    name = first_name(owner.name) if owner else case.owner
+    return name, spoken_time(case.promised_by or utcnow(), utcnow(), services.flow)

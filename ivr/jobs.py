@@ -17,11 +17,11 @@ from rq import Retry
 
 from callflows import prompts
 from callflows.promises import spoken_time
-from callflows.render import CUSTOMER_RING_SECONDS, first_name
+from callflows.render import CUSTOMER_RING_SECONDS
 from crm.models import Case, CaseStatus, utcnow
 from crm.phones import takes_texts
 from ivr import callback_calls
-from ivr.case_story import first_names, tell
+from ivr.case_story import owner_and_promise, story_of
 from ivr.links import link
 from ivr.services import Services
 from ivr.services_access import EXTENSION
@@ -77,9 +77,12 @@ def _text_customer(callback_id: str, body: Callable[[Callback, Services], str]) 
     callback = services.callbacks.get(callback_id)
     if callback is None or not takes_texts(callback.phone):
         return
-    services.twilio.messages.create(
-        to=callback.phone, from_=services.settings.support_number, body=body(callback, services)
-    )
+    _text(services, callback.phone, body(callback, services))
+
+
+def _text(services: Services, phone: str, body: str) -> None:
+    """One text from the line's number."""
+    services.twilio.messages.create(to=phone, from_=services.settings.support_number, body=body)
 
 
 def acknowledge(callback_id: str, merged: bool) -> None:
@@ -129,54 +132,50 @@ def sweep() -> None:
         queue_touch_base(services, case.reference)
 
 
-def _owner_and_promise(services: Services, case: Case) -> tuple[str, str]:
-    """The owner's first name and the promised time, as the customer is told them."""
-    owner = services.reps.get(case.owner)
-    name = first_name(owner.name) if owner else case.owner
-    return name, spoken_time(case.promised_by or utcnow(), utcnow(), services.flow)
-
-
-def case_opened(reference: str) -> None:
-    """Tell the customer, by text, that their case is open: who owns it and by when."""
+def _text_case_customer(
+    reference: str, body: Callable[[Case, Services], str], open_only: bool = False
+) -> None:
+    """Text a case's customer (while it is open, with `open_only`), when their number takes
+    texts."""
     services = _services()
     case = services.cases.get(reference)
     if case is None or not takes_texts(case.customer_phone):
         return
-    body = prompts.case_opened_sms(case.reference, *_owner_and_promise(services, case))
-    services.twilio.messages.create(
-        to=case.customer_phone, from_=services.settings.support_number, body=body
+    if open_only and case.status is not CaseStatus.OPEN:
+        return
+    _text(services, case.customer_phone, body(case, services))
+
+
+def case_opened(reference: str) -> None:
+    """Tell the customer, by text, that their case is open: who owns it and by when."""
+    _text_case_customer(
+        reference,
+        lambda case, services: prompts.case_opened_sms(
+            case.reference, *owner_and_promise(services, case)
+        ),
     )
 
 
 def touch_base(reference: str) -> None:
     """Tell the customer of a case near its promised time that it is still being worked on."""
-    services = _services()
-    case = services.cases.get(reference)
-    if case is None or case.status is not CaseStatus.OPEN or not takes_texts(case.customer_phone):
-        return
-    body = prompts.touch_base_sms(case.reference, *_owner_and_promise(services, case))
-    services.twilio.messages.create(
-        to=case.customer_phone, from_=services.settings.support_number, body=body
+    _text_case_customer(
+        reference,
+        lambda case, services: prompts.touch_base_sms(
+            case.reference, *owner_and_promise(services, case)
+        ),
+        open_only=True,
     )
-
-
-def queue_touch_base(services: Services, reference: str) -> None:
-    """Touch base from the worker."""
-    services.jobs.enqueue(touch_base, reference, retry=TEXT_RETRY)
 
 
 def case_changed(reference: str) -> None:
     """Touch base: tell the customer, by text, where their case stands after a change (a new
     owner, closed by the staff)."""
-    services = _services()
-    case = services.cases.get(reference)
-    if case is None or not takes_texts(case.customer_phone):
-        return
-    names = first_names({rep.id: rep.name for rep in services.reps.all()})
-    story = tell(case, services.cases.timeline(case.reference), names, services.flow)
-    services.twilio.messages.create(
-        to=case.customer_phone, from_=services.settings.support_number, body=story.text()
-    )
+    _text_case_customer(reference, lambda case, services: story_of(services, case).text())
+
+
+def queue_touch_base(services: Services, reference: str) -> None:
+    """Touch base from the worker."""
+    services.jobs.enqueue(touch_base, reference, retry=TEXT_RETRY)
 
 
 def queue_case_changed(services: Services, reference: str) -> None:
@@ -196,16 +195,14 @@ def ask_sign_off(reference: str) -> None:
     case = services.cases.get(reference)
     if case is None or case.status is not CaseStatus.RESOLVED:
         return
-    support = services.settings.support_number
     if takes_texts(case.customer_phone):
-        body = prompts.sign_off_sms(case.reference, case.subject)
-        services.twilio.messages.create(to=case.customer_phone, from_=support, body=body)
+        _text(services, case.customer_phone, prompts.sign_off_sms(case.reference, case.subject))
         return
     with _the_app().app_context():
         question = link("voice.sign_off", case=case.reference)
     services.twilio.calls.create(
         to=case.customer_phone,
-        from_=support,
+        from_=services.settings.support_number,
         url=question,
         method="POST",
         timeout=CUSTOMER_RING_SECONDS,

@@ -13,7 +13,6 @@ not deliver a reply of ours, so the callback is cancelled and nothing more is sa
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 
@@ -21,12 +20,10 @@ from flask import Blueprint, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
 from callflows import prompts
-from callflows.promises import spoken_time
-from callflows.render import first_name
 from crm.case_rules import NotAllowed, NotNow
-from crm.models import utcnow
 from crm.phones import caller_e164
-from ivr.case_story import first_names, tell
+from ivr.case_lookup import look_up
+from ivr.case_story import owner_and_promise, story_of
 from ivr.degrade import answer_anyway, degrades_to
 from ivr.services_access import services
 from ivr.signing import twilio_signed
@@ -72,19 +69,13 @@ def reply(text: str) -> Response:
 
 def case_status(sender: str | None, reference: str) -> Response:
     """The status of the case named, to the number on it; the same miss for anyone else."""
-    lookups = services().status_lookups
-    address = sender or "withheld"
-    if wait := lookups.wait_seconds(reference=reference, address=address):
-        return reply(f"{prompts.SMS_TOO_MANY_TRIES} {try_again_in(wait)}")
-    case = services().cases.get(reference)
-    stored = case.customer_phone if case else ""
-    if case is None or not hmac.compare_digest(stored.encode(), (sender or "").encode()):
-        lookups.failed(reference=reference, address=address)
+    found = look_up(services(), reference, sender or "", sender or "withheld")
+    if found.wait_seconds:
+        return reply(f"{prompts.SMS_TOO_MANY_TRIES} {try_again_in(found.wait_seconds)}")
+    if found.case is None:
         log.info("status by text: %s not found for %s", reference, sender)
         return reply(prompts.sms_no_such_case(services().settings.support_number))
-    timeline = services().cases.timeline(case.reference)
-    names = first_names({rep.id: rep.name for rep in services().reps.all()})
-    return reply(tell(case, timeline, names, services().flow).text())
+    return reply(story_of(services(), found.case).text())
 
 
 def sign_off(sender: str | None, sorted_out: bool) -> Response:
@@ -102,11 +93,7 @@ def sign_off(sender: str | None, sorted_out: bool) -> Response:
         return reply(prompts.nothing_to_sign_off_sms(number))
     if sorted_out:
         return reply(prompts.signed_off_sms(case.reference))
-    owner = services().reps.get(case.owner)
-    promised = spoken_time(case.promised_by or utcnow(), utcnow(), services().flow)
-    return reply(
-        prompts.reopened_sms(case.reference, first_name(owner.name if owner else ""), promised)
-    )
+    return reply(prompts.reopened_sms(case.reference, *owner_and_promise(services(), case)))
 
 
 @bp.post("/incoming")

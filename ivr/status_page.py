@@ -2,21 +2,19 @@
 given with it, `POST /status` shows that case in plain words (status, the owner's first name,
 the promise, what happened) only when both match.
 
-A wrong phone and a reference that does not exist get the same answer after the same work (the
-case is read either way), so the page does not tell which references exist; failed lookups are
-throttled per reference and per address, so neither can be guessed at speed.
+A wrong phone and a reference that does not exist get the same answer (`ivr.case_lookup`).
 """
 
 from __future__ import annotations
-
-import hmac
 
 from flask import Blueprint, Response, render_template, request
 from pydantic import BaseModel, Field, ValidationError
 
 from crm.phones import InvalidPhoneNumber, to_e164
-from ivr.case_story import first_names, tell
+from ivr import case_lookup
+from ivr.case_story import story_of
 from ivr.services_access import services
+from ivr.throttle import try_again_in
 
 bp = Blueprint("status", __name__)
 
@@ -55,27 +53,16 @@ def look_up() -> Response:
     except ValidationError:
         return page("status/form.html", 400, problem=INCOMPLETE, reference="")
     reference = given.reference.strip().upper()
-    address = request.remote_addr or ""
-    lookups = services().status_lookups
-    wait = lookups.wait_seconds(reference=reference, address=address)
-    if wait:
-        minutes = max(1, round(wait / 60))
-        problem = (
-            f"Too many tries. Please try again in {minutes} minute{'s' if minutes > 1 else ''}."
-        )
-        response = page("status/form.html", 429, problem=problem, reference=reference)
-        response.headers["Retry-After"] = str(wait)
-        return response
-    case = services().cases.get(reference)
     try:
         phone = to_e164(given.phone, services().settings.region)
     except InvalidPhoneNumber:
         phone = ""
-    stored = case.customer_phone if case else ""
-    if case is None or not hmac.compare_digest(stored.encode(), phone.encode()):
-        lookups.failed(reference=reference, address=address)
+    found = case_lookup.look_up(services(), reference, phone, request.remote_addr or "")
+    if found.wait_seconds:
+        problem = f"Too many tries. {try_again_in(found.wait_seconds)}"
+        response = page("status/form.html", 429, problem=problem, reference=reference)
+        response.headers["Retry-After"] = str(found.wait_seconds)
+        return response
+    if found.case is None:
         return page("status/form.html", 404, problem=NOT_FOUND, reference="")
-    timeline = services().cases.timeline(case.reference)
-    names = {rep.id: rep.name for rep in services().reps.all()}
-    story = tell(case, timeline, first_names(names), services().flow)
-    return page("status/case.html", story=story)
+    return page("status/case.html", story=story_of(services(), found.case))

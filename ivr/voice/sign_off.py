@@ -9,9 +9,9 @@ import logging
 from flask import Response
 
 from callflows import prompts, render
-from callflows.promises import spoken_time
 from crm.case_rules import NotAllowed, NotNow
-from crm.models import CaseStatus, utcnow
+from crm.models import CaseStatus
+from ivr.case_story import owner_and_promise
 from ivr.degrade import degrades_to
 from ivr.links import link
 from ivr.services_access import services
@@ -77,7 +77,5 @@ def sign_off_answer() -> Response:
         return twiml(render.goodbye(flow, prompts.NOTHING_TO_RETURN))
     if digits == "1":
         return twiml(render.goodbye(flow, prompts.SIGNED_OFF))
-    owner = services().reps.get(changed.owner)
-    name = render.first_name(owner.name) if owner else changed.owner
-    by = spoken_time(changed.promised_by or utcnow(), utcnow(), flow)
-    return twiml(render.goodbye(flow, prompts.reopened_said(name, by)))
+    told = prompts.reopened_said(*owner_and_promise(services(), changed))
+    return twiml(render.goodbye(flow, told))
