@@ -6,7 +6,7 @@ so each later webhook adds to them without reading the record back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -120,6 +120,14 @@ class CallLog:
             pipe.hincrby(self._keys.call_tally_by_hour, f"{hour}|abandoned", abandoned)
             pipe.execute()
         return True
+
+    def transcripts(self, call_sids: Sequence[str]) -> list[str]:
+        """What was said in these calls' messages, as transcribed (those that were), in one
+        round trip."""
+        with self._redis.pipeline(transaction=False) as pipe:
+            for call_sid in call_sids:
+                pipe.hget(self._keys.call_details(call_sid), "transcript")
+            return [text for text in pipe.execute() if text]
 
     def details(self, call_sid: str) -> dict[str, str]:
         """What the caller chose or typed so far, and what the call produced (recording, ...)."""

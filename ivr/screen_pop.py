@@ -11,7 +11,6 @@ from flask import url_for
 
 from crm.models import Case, CaseEvent
 from ivr.services import Services
-from queues.floor import Floor
 from voicemail.models import is_callback_id
 
 
@@ -58,16 +57,14 @@ def _open_case(case: Case, timeline: list[CaseEvent]) -> OpenCase:
 
 def screen_pop(services: Services, rep_id: str) -> ScreenPop | None:
     """The call the rep is rung for or talking to; None when they have none."""
-    sid = Floor(services.redis, services.keys).call_of(rep_id)
+    sid = services.floor.call_of(rep_id)
     if not sid:
         return None
     if is_callback_id(sid):
         callback = services.callbacks.get(sid)
         if callback is None:
             return None
-        heard = [
-            services.calls.details(m.call_sid).get("transcript", "") for m in callback.messages
-        ]
+        heard = services.calls.transcripts([m.call_sid for m in callback.messages])
         pop = ScreenPop(
             sid,
             "callback",
@@ -75,7 +72,7 @@ def screen_pop(services: Services, rep_id: str) -> ScreenPop | None:
             None,
             "standard",
             callback.line,
-            why=[t for t in heard if t],
+            why=heard,
             recordings=[
                 url_for("console.recording", callback_id=callback.id, number=n)
                 for n, message in enumerate(callback.messages)

@@ -26,6 +26,7 @@ from ivr import embedded_redis
 from ivr.settings import Settings
 from ivr.throttle import LOGINS, STATUS_LOOKUPS, Throttle
 from ivr.twilio_rest import build_client
+from queues.floor import Floor
 from queues.presence import PresenceBoard
 from queues.router import Router
 from voicemail.book import CallbackBook
@@ -59,6 +60,7 @@ class Services:
     flow: CallFlow
     router: Router
     presence: PresenceBoard
+    floor: Floor
     callbacks: CallbackBook
     logins: Throttle
     status_lookups: Throttle
@@ -116,6 +118,7 @@ class Services:
             flow=flow,
             router=Router(redis, keys, flow.routing, thresholds),
             presence=PresenceBoard(redis, keys, reps, flow.routing.wrap_up_seconds),
+            floor=Floor(redis, keys),
             callbacks=CallbackBook(redis, keys),
             logins=Throttle(redis, f"{keys.prefix}logins", LOGINS),
             status_lookups=Throttle(redis, f"{keys.prefix}status-lookups", STATUS_LOOKUPS),

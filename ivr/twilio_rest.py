@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import requests
 from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -65,3 +66,23 @@ def call_ended(twilio: Client, call_sid: str) -> bool:
     except OSError:
         return False
     return status in ENDED_STATUSES
+
+
+def open_recording(twilio: Client, api_base: str, url: str) -> requests.Response | None:
+    """A recording of the account, streamed from Twilio with the account's credentials over
+    the client's pooled connections. None when `url` is not on the Twilio API the line uses:
+    a stored URL never sends the credentials elsewhere. `RecordingUnavailable` when Twilio
+    does not give it now."""
+    if not url.startswith(api_base.rstrip("/") + "/"):
+        return None
+    recording = twilio.http_client.session.get(
+        url, auth=(twilio.username, twilio.password), stream=True, timeout=REQUEST_TIMEOUT_SECONDS
+    )
+    if recording.status_code != 200:
+        recording.close()
+        raise RecordingUnavailable(f"Twilio answered {recording.status_code} for {url}")
+    return recording
+
+
+class RecordingUnavailable(OSError):
+    """Twilio did not give a recording of the account just now."""

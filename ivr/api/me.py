@@ -15,7 +15,6 @@ from ivr.api.auth import asking, error
 from ivr.api.callbacks import as_json as callback_json
 from ivr.screen_pop import screen_pop
 from ivr.services_access import services
-from queues.floor import Floor
 from voicemail.promises import at_risk
 
 
@@ -39,7 +38,7 @@ def me() -> Response:
         return error(400, "the API token is no rep: sign in to the console to have a screen")
     pop = screen_pop(services(), staff.id)
     callbacks = [c for c in services().callbacks.open_callbacks() if c.owner == staff.id]
-    wrap_up = Floor(services().redis, services().keys).wrap_up_left(staff.id, utcnow().timestamp())
+    wrap_up = services().floor.wrap_up_left(staff.id, utcnow().timestamp())
     return jsonify(
         id=staff.id,
         name=staff.name,
@@ -59,7 +58,7 @@ def floor() -> Response:
     if not staff.is_supervisor:
         return error(403, f"{staff.id} is not a supervisor; the floor is for supervisors")
     now = utcnow()
-    seen = Floor(services().redis, services().keys)
+    seen = services().floor
     states = services().presence.states()
     waiting = services().callbacks.open_callbacks()
     return jsonify(

@@ -14,12 +14,25 @@ from flask import Response, redirect, render_template, url_for
 from ivr.console import bp
 from ivr.console.report_charts import report_charts
 from ivr.services_access import services
-from ivr.staff import csrf_token, signed_in
+from ivr.staff import Staff, csrf_token, signed_in
 
 
 def refused(problem: str, status: int) -> Response:
     """A page saying why this page is not for them (or not there)."""
     return Response(render_template("console/refused.html", problem=problem), status)
+
+
+def staff_page(for_supervisors: str = "") -> Staff | Response:
+    """Who opens a page: the signed-in rep, or where to send the browser instead (to sign in;
+    a 403 page for a rep opening a page `for_supervisors`, which names it)."""
+    staff = signed_in()
+    if staff is None:
+        return to_sign_in()
+    if for_supervisors and not staff.is_supervisor:
+        return refused(
+            f"{staff.name}, you are signed in as a rep: {for_supervisors} for supervisors.", 403
+        )
+    return staff
 
 
 def to_sign_in() -> Response:
@@ -30,9 +43,9 @@ def to_sign_in() -> Response:
 @bp.get("/")
 def home() -> Response:
     """A rep's own screen."""
-    staff = signed_in()
-    if staff is None:
-        return to_sign_in()
+    staff = staff_page()
+    if isinstance(staff, Response):
+        return staff
     html = render_template("console/home.html", staff=staff, csrf=csrf_token())
     return Response(html, mimetype="text/html")
 
@@ -40,13 +53,8 @@ def home() -> Response:
 @bp.get("/floor")
 def floor() -> Response:
     """The supervisors' view of the floor."""
-    staff = signed_in()
-    if staff is None:
-        return to_sign_in()
-    if not staff.is_supervisor:
-        return refused(
-            f"{staff.name}, you are signed in as a rep: the floor is for supervisors.", 403
-        )
+    if isinstance(staff := staff_page(for_supervisors="the floor is"), Response):
+        return staff
     return Response(render_template("console/floor.html", csrf=csrf_token()), mimetype="text/html")
 
 
@@ -54,9 +62,9 @@ def floor() -> Response:
 def case(reference: str) -> Response:
     """A case its owner (or a supervisor) works on: timeline, notes, closing. Another rep gets a
     page saying whose it is, with 403; a case there is none of, 404."""
-    staff = signed_in()
-    if staff is None:
-        return to_sign_in()
+    staff = staff_page()
+    if isinstance(staff, Response):
+        return staff
     found = services().cases.get(reference)
     if found is None:
         return refused(f"There is no case {reference}.", 404)
@@ -72,12 +80,7 @@ def case(reference: str) -> Response:
 @bp.get("/reports")
 def reports() -> Response:
     """The reports as charts, for supervisors (`ivr.console.report_charts`)."""
-    staff = signed_in()
-    if staff is None:
-        return to_sign_in()
-    if not staff.is_supervisor:
-        return refused(
-            f"{staff.name}, you are signed in as a rep: reports are for supervisors.", 403
-        )
+    if isinstance(staff := staff_page(for_supervisors="reports are"), Response):
+        return staff
     charts = report_charts(services())
     return Response(render_template("console/reports.html", charts=charts), mimetype="text/html")

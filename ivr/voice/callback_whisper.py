@@ -18,8 +18,6 @@ def whisper_about(callback: Callback) -> list[str]:
     case = services().cases.get(callback.case) if callback.case else None
     if case:
         about.append(prompts.whisper_about_case(who, render.spelled(case.reference), case.subject))
-    for message in callback.messages:
-        transcript = services().calls.details(message.call_sid).get("transcript", "")
-        if transcript:
-            about.append(prompts.callback_message(transcript))
+    heard = services().calls.transcripts([message.call_sid for message in callback.messages])
+    about.extend(prompts.callback_message(transcript) for transcript in heard)
     return about
