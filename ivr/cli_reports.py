@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Sequence
 from datetime import timedelta
 
 import click
@@ -19,6 +20,19 @@ FORMAT = click.option(
     "--format", "shape", type=click.Choice(["text", "csv"]), default="text", show_default=True
 )
 STATUSES = [status.value for status in CaseStatus]
+
+
+def print_csv(header: Sequence[object], rows: Sequence[Sequence[object]]) -> None:
+    """A report as CSV on standard output, its header first."""
+    writer = csv.writer(sys.stdout)
+    writer.writerow(header)
+    writer.writerows(rows)
+
+
+def print_lines(lines: Sequence[str], when_none: str) -> None:
+    """A report as lines of text, or what to say when it has none."""
+    for line in lines or [when_none]:
+        click.echo(line)
 
 
 @click.group()
@@ -64,8 +78,7 @@ def cases(shape: str) -> None:
     )
     header: list[object] = ["by", "name", *STATUSES, "time_spent_seconds"]
     if shape == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerows([header, *rows])
+        print_csv(header, rows)
         return
     for row in [header, *rows]:
         click.echo("  ".join(f"{cell!s:>10}" for cell in row))
@@ -85,19 +98,19 @@ def calls(shape: str) -> None:
     services = services_for_command()
     rows = calls_by_tier(services.redis, services.keys)
     if shape == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["tier", "calls", "abandoned", "mean_wait_seconds"])
-        writer.writerows(
-            [r.tier, r.calls, r.abandoned, round(r.mean_wait_seconds, 1)] for r in rows
+        header = ["tier", "calls", "abandoned", "mean_wait_seconds"]
+        print_csv(
+            header, [[r.tier, r.calls, r.abandoned, round(r.mean_wait_seconds, 1)] for r in rows]
         )
         return
-    for row in rows:
-        click.echo(
+    print_lines(
+        [
             f"{row.tier}: {row.calls} calls, {row.abandoned} abandoned"
             f" ({100 * row.abandonment:.0f}%), mean wait {row.mean_wait_seconds:.0f} s"
-        )
-    if not rows:
-        click.echo("No calls have waited in a line yet.")
+            for row in rows
+        ],
+        "No calls have waited in a line yet.",
+    )
 
 
 @report.command(name="recurring")
@@ -107,11 +120,10 @@ def recurring(shape: str) -> None:
     services = services_for_command()
     rows = recurring_report(services.redis, services.keys)
     if shape == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["week", "category", "cases", "time_spent_seconds"])
-        writer.writerows([r.week, r.category, r.cases, r.seconds] for r in rows)
+        header = ["week", "category", "cases", "time_spent_seconds"]
+        print_csv(header, [[r.week, r.category, r.cases, r.seconds] for r in rows])
         return
-    for row in rows:
-        click.echo(f"{row.week}  {row.category}: {row.cases} cases, {row.seconds / 3600:.1f} h")
-    if not rows:
-        click.echo("No recurring problems marked yet.")
+    print_lines(
+        [f"{r.week}  {r.category}: {r.cases} cases, {r.seconds / 3600:.1f} h" for r in rows],
+        "No recurring problems marked yet.",
+    )

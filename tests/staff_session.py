@@ -9,6 +9,10 @@ import requests
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from crm.models import Rep, Role
+from crm.passwords import hash_password
+from ivr.services import Services
+
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -46,3 +50,22 @@ def browser(base_url: str, rep_id: str, password: str) -> tuple[requests.Session
     )
     assert signed.status_code == 200 and "Hello," in signed.text, signed.text
     return session, CSRF_INPUT.findall(signed.text)[0]
+
+
+PASSWORD = "a long enough password"
+# The staff the console and API tests sign in as: two reps and a supervisor.
+STAFF = {
+    "sam": Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x"),
+    "kim": Rep(id="kim", name="Kim Lee", endpoint="+14155550201", password_hash="x"),
+    "mia": Rep(
+        id="mia", name="Mia Chen", endpoint="+14155550300", password_hash="x", role=Role.SUPERVISOR
+    ),
+}
+
+
+def hire(services: Services, *rep_ids: str) -> None:
+    """Save these of `STAFF` (all, when none is named), each with `PASSWORD`."""
+    hashed = hash_password(PASSWORD)
+    services.reps.save_all(
+        [STAFF[rep_id].model_copy(update={"password_hash": hashed}) for rep_id in rep_ids or STAFF]
+    )

@@ -13,32 +13,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from crm.case_rules import Actor
-from crm.models import CaseStatus, Customer, Rep, Role
-from crm.passwords import hash_password
+from crm.models import CaseStatus, Customer
 from ivr.services import Services
-from tests.staff_session import signed_in_as
+from tests.staff_session import PASSWORD, hire, signed_in_as
 
-PASSWORD = "a long enough password"
 TOKEN = {"Authorization": "Bearer test-api-token-0123456789"}
 ADA = "+14155550100"
 
 
 @pytest.fixture
 def staffed(services: Services) -> Services:
-    hashed = hash_password(PASSWORD)
-    services.reps.save_all(
-        [
-            Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash=hashed),
-            Rep(id="kim", name="Kim Lee", endpoint="+14155550201", password_hash=hashed),
-            Rep(
-                id="mia",
-                name="Mia Chen",
-                endpoint="+14155550300",
-                password_hash=hashed,
-                role=Role.SUPERVISOR,
-            ),
-        ]
-    )
+    hire(services)
     services.customers.save_all([Customer(phone=ADA, name="Ada Lovelace", spend=Decimal(10))])
     return services
 

@@ -10,32 +10,16 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from crm.models import Presence, Rep, Role
-from crm.passwords import hash_password
+from crm.models import Presence
 from ivr.services import Services
-from tests.staff_session import signed_in_as
+from tests.staff_session import PASSWORD, hire, signed_in_as
 from voicemail.book import Request
 from voicemail.models import CallbackState, Message
-
-PASSWORD = "a long enough password"
 
 
 @pytest.fixture
 def staffed(services: Services) -> Services:
-    hashed = hash_password(PASSWORD)
-    services.reps.save_all(
-        [
-            Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash=hashed),
-            Rep(id="kim", name="Kim Lee", endpoint="+14155550201", password_hash=hashed),
-            Rep(
-                id="mia",
-                name="Mia Chen",
-                endpoint="+14155550300",
-                password_hash=hashed,
-                role=Role.SUPERVISOR,
-            ),
-        ]
-    )
+    hire(services)
     return services
 
 

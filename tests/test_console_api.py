@@ -9,34 +9,20 @@ from decimal import Decimal
 
 import pytest
 
-from crm.models import Customer, Presence, Rep, Role
-from crm.passwords import hash_password
+from crm.models import Customer, Presence
 from simulator.script import Call
 from tests.conftest import Line
-from tests.staff_session import browser
+from tests.staff_session import PASSWORD, browser, hire
 from tests.test_callback_calls import eventually
 
 ADA = Customer(phone="+14155550100", name="Ada Lovelace", spend=Decimal(25000))  # gold
 BOB = Customer(phone="+14155550101", name="Bob Stone", spend=Decimal(10))
-PASSWORD = "a long enough password"
 
 
 @pytest.fixture
 def floor(line: Line) -> Line:
-    hashed = hash_password(PASSWORD)
     line.services.customers.save_all([ADA, BOB])
-    line.services.reps.save_all(
-        [
-            Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash=hashed),
-            Rep(
-                id="mia",
-                name="Mia Chen",
-                endpoint="+14155550300",
-                password_hash=hashed,
-                role=Role.SUPERVISOR,
-            ),
-        ]
-    )
+    hire(line.services, "sam", "mia")
     line.sim.add_person("+14155550200", name="sam", presses=None)  # hears the whisper, waits
     return line
 

@@ -8,29 +8,13 @@ import pytest
 from flask import Flask
 
 from crm.case_rules import Actor, CaseDetails
-from crm.models import Rep, Role
-from crm.passwords import hash_password
 from ivr.services import Services
-from tests.staff_session import signed_in_as
-
-PASSWORD = "a long enough password"
+from tests.staff_session import PASSWORD, hire, signed_in_as
 
 
 @pytest.fixture
 def staffed(services: Services) -> Services:
-    hashed = hash_password(PASSWORD)
-    services.reps.save_all(
-        [
-            Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash=hashed),
-            Rep(
-                id="mia",
-                name="Mia Chen",
-                endpoint="+14155550300",
-                password_hash=hashed,
-                role=Role.SUPERVISOR,
-            ),
-        ]
-    )
+    hire(services, "sam", "mia")
     return services
 
 
@@ -70,16 +54,7 @@ def test_a_supervisor_gets_the_floor_and_the_pages_script(app: Flask, staffed: S
 
 
 def test_a_case_page_is_its_owners_and_a_supervisors_only(app: Flask, staffed: Services) -> None:
-    staffed.reps.save_all(
-        [
-            Rep(
-                id="kim",
-                name="Kim Lee",
-                endpoint="+14155550201",
-                password_hash=hash_password(PASSWORD),
-            )
-        ]
-    )
+    hire(staffed, "kim")
     reference = staffed.case_rules.open("+14155550100", "sam", "Router drops").reference
     for rep_id in ("sam", "mia"):
         browser = app.test_client()
