@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from crm.cases import CaseRepository
 from crm.models import Case, CaseEvent, CaseStatus, Satisfaction, utcnow
@@ -68,18 +69,37 @@ class CaseTimes:
     reopened_promise: timedelta
 
 
-class CaseRules:
-    """Changes to cases, each checked and noted."""
+class CaseNews(StrEnum):
+    """What a case's customer is to be told of, whichever door the change came through."""
 
-    def __init__(self, cases: CaseRepository, reps: RepRepository, times: CaseTimes) -> None:
+    OPENED = "opened"  # who owns it and by when
+    RESOLVED = "resolved"  # are you happy it is sorted?
+    CHANGED = "changed"  # where it stands now: a new owner, closed by the staff
+    AT_RISK = "at-risk"  # still being worked on, near its promised time
+
+
+class CaseRules:
+    """Changes to cases, each checked and noted; `tell` hears of each change the customer is
+    to be told of (the line texts them from its worker)."""
+
+    def __init__(
+        self,
+        cases: CaseRepository,
+        reps: RepRepository,
+        times: CaseTimes,
+        tell: Callable[[CaseNews, str], None] = lambda news, reference: None,
+    ) -> None:
         self._cases = cases
         self._reps = reps
         self._times = times
+        self._tell = tell
 
     def open(self, phone: str, owner: str, subject: str, category: str = "general") -> Case:
         """Open a case owned by `owner`, promised an answer within its category's turnaround."""
         promised_by = utcnow() + self._times.turnaround(category)
-        return self._cases.open(phone, owner, subject, category, promised_by)
+        case = self._cases.open(phone, owner, subject, category, promised_by)
+        self._tell(CaseNews.OPENED, case.reference)
+        return case
 
     def close(self, reference: str, actor: Actor, reason: str = "") -> Case:
         """Close a case (open or resolved): it leaves its owner's and caller's open cases."""
@@ -90,7 +110,9 @@ class CaseRules:
             closed = case.model_copy(update={"status": CaseStatus.CLOSED, "closed_at": utcnow()})
             return closed, CaseEvent(kind="closed", by=actor.id, text=reason)
 
-        return self._cases.change(reference, apply)[0]
+        changed = self._cases.change(reference, apply)[0]
+        self._tell(CaseNews.CHANGED, changed.reference)
+        return changed
 
     def resolve(self, reference: str, actor: Actor, summary: str = "") -> Case:
         """Mark an open case resolved: the customer is then asked whether it is sorted."""
@@ -108,7 +130,9 @@ class CaseRules:
             )
             return resolved, CaseEvent(kind="resolved", by=actor.id, text=summary)
 
-        return self._cases.change(reference, apply)[0]
+        changed = self._cases.change(reference, apply)[0]
+        self._tell(CaseNews.RESOLVED, changed.reference)
+        return changed
 
     def reassign(self, reference: str, to: str, actor: Actor) -> Case:
         """Hand a case to rep `to`, who is then its point of contact."""
@@ -123,7 +147,9 @@ class CaseRules:
             moved = case.model_copy(update={"owner": to})
             return moved, CaseEvent(kind="reassigned", by=actor.id, text=f"{case.owner} to {to}")
 
-        return self._cases.change(reference, apply)[0]
+        changed = self._cases.change(reference, apply)[0]
+        self._tell(CaseNews.CHANGED, changed.reference)
+        return changed
 
     def promise(self, reference: str, by: datetime, actor: Actor) -> Case:
         """Change the time the customer is promised the case is dealt with by."""
@@ -205,8 +231,7 @@ class CaseRules:
 
     def defend_promises(self, warn_before: timedelta) -> list[Case]:
         """Open cases within `warn_before` of their promised time (or past it): flagged for
-        their owner and the supervisors, once each, and returned so the customer can be told
-        where it stands."""
+        their owner and the supervisors, once each, their customers told where they stand."""
         warned = []
         for reference in self._cases.near_promise((utcnow() + warn_before).timestamp()):
 
@@ -220,6 +245,7 @@ class CaseRules:
                 warned.append(self._cases.change(reference, apply)[0])
             except NotNow:
                 continue
+            self._tell(CaseNews.AT_RISK, reference)
         return warned
 
     def close_unanswered(self) -> list[str]:

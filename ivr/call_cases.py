@@ -11,7 +11,6 @@ its case once.
 from __future__ import annotations
 
 from crm.models import CaseEvent
-from ivr import jobs
 from ivr.services import Services
 from voicemail.models import Callback
 
@@ -33,7 +32,6 @@ def case_of_taken_call(services: Services, call_sid: str, rep_id: str, line: str
         return reference
     case = services.case_rules.open(phone, rep_id, f"Call on the {line} line", category=line)
     services.calls.record_step(call_sid, "case-opened", {"case": case.reference})
-    jobs.queue_case_opened(services, case.reference)
     return case.reference
 
 
@@ -45,7 +43,4 @@ def case_of_callback(services: Services, callback: Callback, rep_id: str) -> str
     case = services.case_rules.open(
         callback.phone, rep_id, "Callback about a message", category=callback.line
     )
-    filed = services.callbacks.file_case(callback.id, case.reference) or case.reference
-    if filed == case.reference:
-        jobs.queue_case_opened(services, case.reference)
-    return filed
+    return services.callbacks.file_case(callback.id, case.reference) or case.reference

@@ -13,7 +13,6 @@ from crm.case_rules import Actor
 from crm.models import Role
 from crm.phones import to_e164
 from crm.reps import UnknownRep
-from ivr import jobs
 from ivr.cli_context import services_for_command
 from ivr.services import Services
 
@@ -55,7 +54,6 @@ def close_case(reference: str, acting: str, reason: str) -> None:
     """Close a case (its owner or a supervisor)."""
     services = services_for_command()
     case = services.case_rules.close(reference, actor(services, acting), reason)
-    jobs.queue_case_changed(services, case.reference)
     click.echo(f"{case.reference} is closed")
 
 
@@ -67,7 +65,6 @@ def resolve_case(reference: str, acting: str, summary: str) -> None:
     """Mark a case resolved (its owner or a supervisor); the customer is asked to sign it off."""
     services = services_for_command()
     case = services.case_rules.resolve(reference, actor(services, acting), summary)
-    jobs.queue_sign_off(services, case.reference)
     click.echo(f"{case.reference} is resolved; the customer is asked to sign it off")
 
 
@@ -79,7 +76,6 @@ def reassign_case(reference: str, to: str, acting: str) -> None:
     """Hand a case to another rep (its owner or a supervisor)."""
     services = services_for_command()
     case = services.case_rules.reassign(reference, to, actor(services, acting))
-    jobs.queue_case_changed(services, case.reference)
     click.echo(f"{case.reference} is now {case.owner}'s")
 
 

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
-from rq import Retry
+from rq import Queue, Retry
 
 from callflows import prompts
 from callflows.promises import spoken_time
 from callflows.render import CUSTOMER_RING_SECONDS
+from crm.case_rules import CaseNews
 from crm.models import Case, CaseStatus, utcnow
 from crm.phones import takes_texts
 from ivr import callback_calls
@@ -128,8 +129,7 @@ def sweep() -> None:
     for callback_id in services.callbacks.stuck():
         callback_calls.settle_stuck(_the_app(), callback_id)
     services.case_rules.close_unanswered()
-    for case in services.case_rules.defend_promises(CASE_AT_RISK):
-        queue_touch_base(services, case.reference)
+    services.case_rules.defend_promises(CASE_AT_RISK)
 
 
 def _text_case_customer(
@@ -173,21 +173,6 @@ def case_changed(reference: str) -> None:
     _text_case_customer(reference, lambda case, services: story_of(services, case).text())
 
 
-def queue_touch_base(services: Services, reference: str) -> None:
-    """Touch base from the worker."""
-    services.jobs.enqueue(touch_base, reference, retry=TEXT_RETRY)
-
-
-def queue_case_changed(services: Services, reference: str) -> None:
-    """Touch base from the worker."""
-    services.jobs.enqueue(case_changed, reference, retry=TEXT_RETRY)
-
-
-def queue_case_opened(services: Services, reference: str) -> None:
-    """Tell the customer from the worker."""
-    services.jobs.enqueue(case_opened, reference, retry=TEXT_RETRY)
-
-
 def ask_sign_off(reference: str) -> None:
     """Ask the customer of a resolved case whether it is sorted: by text, or by a call with a
     one-key question to a number that cannot take texts."""
@@ -209,9 +194,21 @@ def ask_sign_off(reference: str) -> None:
     )
 
 
-def queue_sign_off(services: Services, reference: str) -> None:
-    """Ask for the sign-off from the worker (an API request does not wait on Twilio's REST)."""
-    services.jobs.enqueue(ask_sign_off, reference, retry=TEXT_RETRY)
+def telling_customers(queue: Queue) -> Callable[[CaseNews, str], None]:
+    """How the case rules have a case's customer told of a change: a text (a call, for a
+    sign-off to a number that cannot take texts) from the worker, retried as texts are; a
+    request never waits on Twilio's REST."""
+    jobs: dict[CaseNews, Callable[[str], None]] = {
+        CaseNews.OPENED: case_opened,
+        CaseNews.RESOLVED: ask_sign_off,
+        CaseNews.CHANGED: case_changed,
+        CaseNews.AT_RISK: touch_base,
+    }
+
+    def tell(news: CaseNews, reference: str) -> None:
+        queue.enqueue(jobs[news], reference, retry=TEXT_RETRY)
+
+    return tell
 
 
 def queue_acknowledgement(services: Services, callback_id: str, merged: bool) -> None:

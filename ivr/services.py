@@ -84,8 +84,12 @@ class Services:
         thresholds = TierThresholds(
             silver=Decimal(flow.tiers.silver), gold=Decimal(flow.tiers.gold)
         )
+        from ivr.jobs import telling_customers  # jobs run with these services: built first
+
         reps = RepRepository(redis, keys)
         cases = CaseRepository(redis, keys)
+        # rq stores pickled bytes, so its connection must not decode responses.
+        jobs = Queue(JOB_QUEUE, connection=Redis.from_url(url))
         return cls(
             settings=settings,
             redis=redis,
@@ -99,8 +103,7 @@ class Services:
                 str(settings.twilio_api_base),
             ),
             validator=RequestValidator(settings.twilio_auth_token),
-            # rq stores pickled bytes, so its connection must not decode responses.
-            jobs=Queue(JOB_QUEUE, connection=Redis.from_url(url)),
+            jobs=jobs,
             customers=CustomerRepository(redis, keys),
             reps=reps,
             cases=cases,
@@ -112,6 +115,7 @@ class Services:
                     answer_within=timedelta(hours=flow.cases.sign_off_hours),
                     reopened_promise=timedelta(hours=flow.cases.reopened_promise_hours),
                 ),
+                tell=telling_customers(jobs),
             ),
             calls=CallLog(redis, keys),
             directory=Directory(redis, keys, thresholds),

@@ -107,7 +107,6 @@ def test_a_number_that_cannot_take_texts_is_asked_by_a_call_with_one_key(desk: L
     desk.sim.add_person(landline, name="grace", presses="2")
     reference = desk.services.cases.open(landline, "sam", "Bill charged twice").reference
     desk.services.case_rules.resolve(reference, Actor(id="sam", supervisor=False))
-    jobs.queue_sign_off(desk.services, reference)
     desk.run_jobs()
     assert [m for m in desk.sim.switch.messages if m.to == landline] == []
     call = desk.sim.switch.legs_to("grace")[0]

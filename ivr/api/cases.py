@@ -20,7 +20,6 @@ from crm.cases import CaseFilter, UnknownCase
 from crm.models import Case, CaseEvent, CaseStatus, explain
 from crm.phones import InvalidPhoneNumber, to_e164
 from crm.reps import UnknownRep
-from ivr import jobs
 from ivr.api import bp
 from ivr.api.auth import asking, body, error
 from ivr.api.paging import Paging, page_of, query
@@ -133,13 +132,6 @@ def changed(change: Callable[[], Case]) -> Response:
     return result if isinstance(result, Response) else jsonify(case_json(result))
 
 
-def told(answer: Response, reference: str) -> Response:
-    """After a change the customer should hear of, they are texted where the case stands."""
-    if answer.status_code == 200:
-        jobs.queue_case_changed(services(), reference)
-    return answer
-
-
 @bp.get("/cases/<reference>")
 def get_case(reference: str) -> Response:
     """One case with its timeline."""
@@ -177,7 +169,6 @@ def open_case() -> Response:
         return error(400, explain(exc))
     except UnknownRep as exc:
         return error(404, str(exc.args[0]))
-    jobs.queue_case_opened(services(), case.reference)
     response = jsonify(case_json(case, services().cases.timeline(case.reference)))
     response.status_code = 201
     return response
@@ -199,7 +190,7 @@ def add_note(reference: str) -> Response:
 def close_case(reference: str) -> Response:
     """Close a case: its owner or a supervisor."""
     reason = body(Closing).reason
-    return told(changed(lambda: services().case_rules.close(reference, actor(), reason)), reference)
+    return changed(lambda: services().case_rules.close(reference, actor(), reason))
 
 
 @bp.post("/cases/<reference>/resolve")
@@ -207,17 +198,14 @@ def resolve_case(reference: str) -> Response:
     """Mark a case resolved (its owner or a supervisor): the customer is asked whether it is
     sorted."""
     summary = body(Resolution).summary
-    answer = changed(lambda: services().case_rules.resolve(reference, actor(), summary))
-    if answer.status_code == 200:
-        jobs.queue_sign_off(services(), reference)
-    return answer
+    return changed(lambda: services().case_rules.resolve(reference, actor(), summary))
 
 
 @bp.post("/cases/<reference>/reassign")
 def reassign_case(reference: str) -> Response:
     """Hand a case to another rep: its owner or a supervisor."""
     to = body(Reassignment).to
-    return told(changed(lambda: services().case_rules.reassign(reference, to, actor())), reference)
+    return changed(lambda: services().case_rules.reassign(reference, to, actor()))
 
 
 @bp.post("/cases/<reference>/details")
