@@ -130,6 +130,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def flow_with(settings: Settings, tmp_path: Path, sections: str) -> Settings:
+    """`settings` with the shipped call flow, its top-level `sections` (YAML) stated anew."""
+    stated = {line.split(":")[0] for line in sections.splitlines() if line and line[0].isalpha()}
+    shipped = Path("callflows/default.yaml").read_text().splitlines(keepends=True)
+    flow = tmp_path / "flow.yaml"
+    flow.write_text("".join(ln for ln in shipped if ln.split(":")[0] not in stated) + sections)
+    return settings.model_copy(update={"ivr_callflow": flow})
+
+
 @contextmanager
 def running_line(settings: Settings) -> Iterator[Line]:
     """The app on a real port, its dispatcher running as the worker runs it, and the simulator

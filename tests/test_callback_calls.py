@@ -20,7 +20,7 @@ from ivr import callback_calls
 from ivr.settings import Settings
 from simulator.people import Pickup
 from simulator.script import Call
-from tests.conftest import Line, running_line
+from tests.conftest import Line, flow_with, running_line
 from voicemail.book import Request
 from voicemail.models import Callback, CallbackState, Message
 
@@ -49,10 +49,7 @@ T = TypeVar("T")
 def desk_with(settings: Settings, tmp_path: Path, promises: str) -> Iterator[Line]:
     """The line with `promises` in its flow, Ada and Bob as customers (who pick up), and Sam
     and Kim on a call for now."""
-    flow = tmp_path / "flow.yaml"
-    shipped = Path("callflows/default.yaml").read_text().splitlines(keepends=True)
-    flow.write_text("".join(ln for ln in shipped if not ln.startswith("promises:")) + promises)
-    with running_line(settings.model_copy(update={"ivr_callflow": flow})) as line:
+    with running_line(flow_with(settings, tmp_path, promises)) as line:
         line.services.customers.save_all([ADA, BOB])
         line.services.reps.save_all([SAM, KIM])
         for rep in (SAM, KIM):

@@ -17,7 +17,8 @@ from crm.case_rules import Actor
 from crm.models import Case, Rep
 from ivr import jobs
 from ivr.settings import Settings
-from tests.conftest import Line, running_line
+from tests.conftest import Line, flow_with, running_line
+from tests.staff_session import STAFF
 
 ADA = "+14155550100"
 # Billing is answered within the hour, so a billing case is near its promise at once.
@@ -26,12 +27,8 @@ CASES = "cases: {turnaround_hours: {default: 48, billing: 1}}\n"
 
 @pytest.fixture
 def desk(settings: Settings, tmp_path: Path) -> Iterator[Line]:
-    flow = tmp_path / "flow.yaml"
-    flow.write_text(Path("callflows/default.yaml").read_text() + CASES)
-    with running_line(settings.model_copy(update={"ivr_callflow": flow})) as line:
-        line.services.reps.save_all(
-            [Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x")]
-        )
+    with running_line(flow_with(settings, tmp_path, CASES)) as line:
+        line.services.reps.save_all([STAFF["sam"]])
         yield line
 
 

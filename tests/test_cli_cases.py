@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner, Result
 
-from crm.models import CaseStatus, Rep, Role
+from crm.models import CaseStatus
 from ivr.cli import main
 from ivr.services import Services
+from tests.staff_session import STAFF
 
 
 @pytest.fixture
@@ -24,19 +25,7 @@ def ivr(settings: object, env: dict[str, str]):  # settings: the environment is 
 
 @pytest.fixture
 def reference(services: Services) -> str:
-    services.reps.save_all(
-        [
-            Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x"),
-            Rep(id="kim", name="Kim Lee", endpoint="+14155550201", password_hash="x"),
-            Rep(
-                id="mia",
-                name="Mia Chen",
-                endpoint="+14155550300",
-                password_hash="x",
-                role=Role.SUPERVISOR,
-            ),
-        ]
-    )
+    services.reps.save_all(list(STAFF.values()))
     return services.cases.open("+14155550100", "sam", "No dial tone").reference
 
 

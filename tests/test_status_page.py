@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from crm.case_rules import Actor
-from crm.models import Rep, Role
 from ivr.services import Services
+from tests.staff_session import STAFF
 
 ADA = "+14155550100"
 SAM = Actor(id="sam", supervisor=False)
@@ -24,19 +24,7 @@ SAM = Actor(id="sam", supervisor=False)
 
 @pytest.fixture
 def case(services: Services) -> str:
-    services.reps.save_all(
-        [
-            Rep(id="sam", name="Sam Rivera", endpoint="+14155550200", password_hash="x"),
-            Rep(id="kim", name="Kim Lee", endpoint="+14155550201", password_hash="x"),
-            Rep(
-                id="mia",
-                name="Mia Chen",
-                endpoint="+14155550300",
-                password_hash="x",
-                role=Role.SUPERVISOR,
-            ),
-        ]
-    )
+    services.reps.save_all(list(STAFF.values()))
     reference = services.cases.open(ADA, "sam", "Router drops every evening").reference
     rules = services.case_rules
     rules.note(reference, SAM, "Customer sounded annoyed; check the firmware")
